@@ -1,0 +1,1 @@
+"""HTTP layer: routers (one module per endpoint), schemas, dependencies, middleware."""

@@ -1,0 +1,22 @@
+"""POST /format: does each completion follow the reasoning template?"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from reward_service.api.deps import MetricsDep, SettingsDep, check_batch_size
+from reward_service.api.schemas import FormatRequest, FormatResponse
+from reward_service.api.scorers import score_format
+
+router = APIRouter(tags=["rewards"])
+
+
+@router.post("/format", response_model=FormatResponse)
+async def format_(
+    request: FormatRequest, settings: SettingsDep, metrics: MetricsDep
+) -> FormatResponse:
+    """`ok` (reward 0.2 by default) when the template is followed, else `missing` (0.0)."""
+    check_batch_size(len(request.items), settings)
+    results = score_format(request.items, request)
+    metrics.count_items("format", (r.status for r in results))
+    return FormatResponse.model_construct(results=results)

@@ -1,0 +1,172 @@
+"""Request and response models for /math, /format and /score (the stable HTTP contract).
+
+Naming rule: `<Endpoint>Request`, `<Endpoint>Item`, `<Endpoint>Result`, `<Endpoint>Response`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+
+from reward_service.rewards.format import FormatStyle
+from reward_service.rewards.math import ExtractMode, MathStatus
+
+GoldAnswer = StrictStr | StrictInt | StrictFloat
+FiniteFloat = float  # NaN/inf are rejected by `allow_inf_nan=False` on each model
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class MathRewards(_Strict):
+    """Reward per outcome. The defaults are the GSM8K GRPO recipe's."""
+
+    correct: FiniteFloat = 1.0
+    wrong: FiniteFloat = -0.5
+    missing: FiniteFloat = -1.0
+
+
+class MathItem(_Strict):
+    completion: StrictStr = Field(description="The model's full completion text.")
+    answer: GoldAnswer = Field(
+        description="The gold: a number, a string, or a GSM8K solution ending in `#### 1,234`."
+    )
+
+
+class MathOptions(_Strict):
+    extract: ExtractMode = Field(
+        "gsm8k",
+        description="`gsm8k`: the number after the last `####`. `flexible`: also `\\boxed{}`, "
+        '"the answer is", "Answer:", "A:", else the last number. `latex`: symbolic '
+        "equivalence with math-verify.",
+    )
+    rewards: MathRewards = Field(default_factory=MathRewards)
+
+
+class MathRequest(MathOptions):
+    items: list[MathItem]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {"completion": "<think>16-3-4=9, 9*2=18</think> #### 18", "answer": 18},
+                        {"completion": "I think it is #### 17", "answer": "... #### 18"},
+                        {"completion": "no idea", "answer": "18"},
+                    ],
+                    "extract": "gsm8k",
+                }
+            ]
+        }
+    )
+
+
+class MathResult(BaseModel):
+    reward: float | None = Field(description="`null` when the item could not be graded.")
+    status: MathStatus
+    extracted: str | None = Field(None, description="The answer found, normalised.")
+    error: str | None = Field(None, description="Why the item is `error`.")
+
+
+class MathResponse(BaseModel):
+    results: list[MathResult]
+
+
+class FormatRewards(_Strict):
+    ok: FiniteFloat = 0.2
+    missing: FiniteFloat = 0.0
+
+
+class FormatItem(_Strict):
+    completion: StrictStr
+
+
+class FormatOptions(_Strict):
+    style: FormatStyle = Field(
+        "think",
+        description="`think`: `<think>` then `</think>` appear in order. `r1`: the whole "
+        "completion is `<think>...</think><answer>...</answer>` (whitespace tolerant).",
+    )
+    format_rewards: FormatRewards = Field(default_factory=FormatRewards)
+
+
+class FormatRequest(FormatOptions):
+    items: list[FormatItem]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {"completion": "<think>add them</think> #### 5"},
+                        {"completion": "#### 5"},
+                    ],
+                    "style": "think",
+                }
+            ]
+        }
+    )
+
+
+class FormatResult(BaseModel):
+    reward: float
+    status: Literal["ok", "missing"]
+
+
+class FormatResponse(BaseModel):
+    results: list[FormatResult]
+
+
+class ComponentWeights(_Strict):
+    """Weight per reward component; a component left out (or null) is not computed."""
+
+    math: FiniteFloat | None = None
+    format: FiniteFloat | None = None
+    code: FiniteFloat | None = None
+
+    def active(self) -> dict[str, float]:
+        return {name: w for name, w in self.model_dump().items() if w is not None}
+
+
+class ScoreItem(_Strict):
+    completion: StrictStr
+    answer: GoldAnswer | None = Field(None, description="Gold answer; needed by `math`.")
+
+
+class ScoreRequest(MathOptions, FormatOptions):
+    items: list[ScoreItem]
+    components: ComponentWeights = Field(
+        default_factory=lambda: ComponentWeights(math=1.0, format=1.0),
+        description="The recipe's combined reward is `math + format`.",
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {"completion": "<think>9 eggs at $2</think> #### 18", "answer": "18"},
+                        {"completion": "#### 17", "answer": "18"},
+                    ],
+                    "components": {"math": 1.0, "format": 1.0},
+                }
+            ]
+        }
+    )
+
+
+class ScoreComponents(BaseModel):
+    math: MathResult | None = None
+    format: FormatResult | None = None
+
+
+class ScoreResult(BaseModel):
+    reward: float | None = Field(description="Weighted sum; null if a weighted part is null.")
+    components: ScoreComponents
+
+
+class ScoreResponse(BaseModel):
+    results: list[ScoreResult]

@@ -1,0 +1,76 @@
+"""Batch scoring shared by the endpoints: applies limits, picks the grader, builds results.
+
+The graders themselves are pure (`reward_service.rewards`); this module is where a batch meets
+the server's limits and worker pools.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from reward_service.api.schemas import FormatOptions, FormatResult, MathOptions, MathResult
+from reward_service.latex_pool import LatexPool
+from reward_service.rewards.format import follows_format
+from reward_service.rewards.math import MathGrade, grade_math
+
+
+class _HasCompletion(Protocol):
+    @property
+    def completion(self) -> str: ...
+
+
+class _HasAnswer(_HasCompletion, Protocol):
+    @property
+    def answer(self) -> str | int | float | None: ...
+
+
+def _too_long(completion: str, max_chars: int) -> MathGrade | None:
+    if len(completion) > max_chars:
+        return MathGrade(
+            "error",
+            error=f"completion has {len(completion)} characters, over the limit of {max_chars} "
+            "(REWARD_MAX_COMPLETION_CHARS)",
+        )
+    return None
+
+
+async def score_math(
+    items: Sequence[_HasAnswer],
+    options: MathOptions,
+    max_completion_chars: int,
+    latex_pool: LatexPool,
+) -> list[MathResult]:
+    grades: list[MathGrade | None] = []
+    pending: list[tuple[int, str, str | int | float]] = []  # (index, completion, gold)
+    for i, item in enumerate(items):
+        rejected = _too_long(item.completion, max_completion_chars)
+        if rejected is None and item.answer is None:
+            rejected = MathGrade("error", error="item has no `answer` for the math component")
+        grades.append(rejected)
+        if rejected is None and item.answer is not None:
+            pending.append((i, item.completion, item.answer))
+    if options.extract == "latex":
+        graded = await latex_pool.grade([(completion, gold) for _, completion, gold in pending])
+        for (i, _, _), grade in zip(pending, graded, strict=True):
+            grades[i] = grade
+    else:
+        mode = options.extract
+        for i, completion, gold in pending:
+            grades[i] = grade_math(completion, gold, mode)
+    table = options.rewards
+    rewards = {"correct": table.correct, "wrong": table.wrong, "missing": table.missing}
+    return [
+        MathResult.model_construct(
+            reward=rewards.get(g.status), status=g.status, extracted=g.extracted, error=g.error
+        )
+        for g in grades
+        if g is not None
+    ]
+
+
+def score_format(items: Sequence[_HasCompletion], options: FormatOptions) -> list[FormatResult]:
+    ok = FormatResult(reward=options.format_rewards.ok, status="ok")
+    missing = FormatResult(reward=options.format_rewards.missing, status="missing")
+    # Results are immutable values; sharing two instances across the batch is safe and cheap.
+    return [ok if follows_format(item.completion, options.style) else missing for item in items]

@@ -1,0 +1,51 @@
+"""Every knob of the service, read once from `REWARD_*` environment variables.
+
+Defaults are safe for a laptop: bind to loopback, modest limits. Units are in the names.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REWARD_", frozen=True, extra="ignore")
+
+    # Server
+    host: str = Field("127.0.0.1", description="Interface to bind; 0.0.0.0 exposes the service.")
+    port: int = Field(8000, ge=0, le=65535, description="TCP port (0 picks a free one).")
+    workers: int = Field(1, ge=1, le=64, description="uvicorn worker processes.")
+    log_level: str = Field("info", description="Python logging level name.")
+    api_key: SecretStr | None = Field(
+        None,
+        description="When set, every endpoint but /healthz needs `Authorization: Bearer <key>`.",
+    )
+
+    # Request limits (413 beyond them)
+    max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024, description="Largest request body.")
+    max_batch_items: int = Field(8192, ge=1, description="Most items in one batch.")
+    max_completion_chars: int = Field(
+        100_000, ge=1, description="Longer completions get status `error` (the batch still scores)."
+    )
+
+    # Math
+    latex_timeout_s: float = Field(5.0, gt=0, le=60, description="Budget per `latex` item.")
+    latex_workers: int = Field(2, ge=1, le=64, description="Processes that run math-verify.")
+
+    # Code sandbox (see reward_service/sandbox/)
+    sandbox_backend: str = Field(
+        "docker", description="`docker`, or `none` to serve without /code (no Docker needed)."
+    )
+    sandbox_image: str = Field(
+        "reward-sandbox-python:latest", description="Execution image (sandbox_images/python)."
+    )
+    sandbox_pool_size: int = Field(0, ge=0, le=256, description="Warm containers; 0 = CPU count.")
+    sandbox_jobs_per_container: int = Field(
+        256, ge=1, description="Recycle a container after this many jobs."
+    )
+    sandbox_timeout_s: float = Field(5.0, gt=0, description="Default per-test wall-clock limit.")
+    sandbox_max_timeout_s: float = Field(30.0, gt=0, description="Clamp for requested timeouts.")
+    sandbox_memory_mb: int = Field(256, ge=16, description="Default memory per program.")
+    sandbox_max_memory_mb: int = Field(1024, ge=16, description="Clamp for requested memory.")
+    sandbox_output_bytes: int = Field(65536, ge=1024, description="stdout/stderr cap per test.")
