@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
 
@@ -23,9 +24,17 @@ def _where(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+def _describe(error: dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        position = error.get("loc", ("body", "?"))[-1]
+        reason = error.get("ctx", {}).get("error", "invalid JSON")
+        return f"body is not valid JSON ({reason} at character {position})"
+    return f"{_where(error.get('loc', ()))}: {error.get('msg', 'invalid')}"
+
+
 def describe_validation_errors(errors: list[Any]) -> str:
     """`items.3.answer: Input should be a valid string; ...` (first ten)."""
-    lines = [f"{_where(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in errors[:_MAX_LISTED]]
+    lines = [_describe(e) for e in errors[:_MAX_LISTED]]
     more = len(errors) - _MAX_LISTED
     if more > 0:
         lines.append(f"... and {more} more")
@@ -50,8 +59,18 @@ def install(app: FastAPI) -> None:
             },
         )
 
-    @app.exception_handler(HTTPException)
-    async def on_http_error(_: Request, exc: HTTPException) -> JSONResponse:
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI answers 400 when the body cannot be read as JSON at all (for example
+            # nesting too deep for the parser); to clients that is just another invalid body.
+            return JSONResponse(
+                status_code=422,
+                content={
+                    "error": "invalid_request",
+                    "detail": f"body is not valid JSON: {exc.detail}",
+                },
+            )
         code = {413: "request_too_large", 401: "unauthorized", 404: "not_found"}.get(
             exc.status_code, "http_error"
         )

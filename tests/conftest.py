@@ -1,0 +1,36 @@
+"""Shared fixtures: an in-process app (ASGI, lifespan run) and paths to optional shared data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from reward_service.app import create_app
+from reward_service.settings import Settings
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+GSM8K_DIR = SHARED / "data" / "gsm8k"
+
+
+def make_settings(**overrides: object) -> Settings:
+    """Settings for tests: no sandbox unless a test asks for one."""
+    values: dict[str, object] = {"sandbox_backend": "none", **overrides}
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    """A client for an app with default limits; the lifespan runs (pools start and stop)."""
+    with TestClient(create_app(make_settings()), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def gsm8k_test_path() -> Path:
+    path = GSM8K_DIR / "test.jsonl"
+    if not path.exists():
+        pytest.skip(f"GSM8K data not found at {path} (the ../shared folder is optional)")
+    return path
