@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import uvicorn
 
 from reward_service.settings import Settings
@@ -11,9 +9,6 @@ from reward_service.settings import Settings
 
 def main() -> None:
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     uvicorn.run(
         "reward_service.app:app_from_env",
         factory=True,
@@ -21,6 +16,7 @@ def main() -> None:
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level.lower(),
+        access_log=False,  # reward_service.access logs one richer JSON line per request
         # Keep-alive longer than a trainer's generation step, so pooled connections stay open.
         timeout_keep_alive=120,
     )

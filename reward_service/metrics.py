@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter as TallyCounter
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -36,9 +35,9 @@ class Metrics:
             "reward_requests_in_flight", "Requests being handled now.", registry=self.registry
         )
 
-    def count_items(self, endpoint: str, statuses: Iterable[str]) -> None:
-        # Tally first: one counter update per distinct status, not per item (hot path).
-        for status, n in TallyCounter(statuses).items():
+    def count_items(self, endpoint: str, tally: Mapping[str, int]) -> None:
+        # One counter update per distinct status, not per item (hot path).
+        for status, n in tally.items():
             self.items.labels(endpoint, status).inc(n)
 
     def render(self) -> bytes:

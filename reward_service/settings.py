@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # Request limits (413 beyond them)
     max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024, description="Largest request body.")
     max_batch_items: int = Field(8192, ge=1, description="Most items in one batch.")
+    max_concurrent_requests: int = Field(
+        64, ge=1, description="Scoring requests in flight at once; more get 429 + Retry-After."
+    )
     max_completion_chars: int = Field(
         100_000, ge=1, description="Longer completions get status `error` (the batch still scores)."
     )

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from reward_service.latex_pool import LatexPool
-from reward_service.metrics import Metrics
 from reward_service.settings import Settings
 
 
@@ -16,18 +15,12 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_metrics(request: Request) -> Metrics:
-    metrics: Metrics = request.app.state.metrics
-    return metrics
-
-
 def get_latex_pool(request: Request) -> LatexPool:
     pool: LatexPool = request.app.state.latex_pool
     return pool
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 LatexPoolDep = Annotated[LatexPool, Depends(get_latex_pool)]
 
 

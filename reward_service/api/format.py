@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from reward_service.api.deps import MetricsDep, SettingsDep, check_batch_size
+from reward_service.api.deps import SettingsDep, check_batch_size
+from reward_service.api.observe import record_batch
 from reward_service.api.schemas import FormatRequest, FormatResponse
 from reward_service.api.scorers import score_format
 
@@ -12,11 +13,9 @@ router = APIRouter(tags=["rewards"])
 
 
 @router.post("/format", response_model=FormatResponse)
-async def format_(
-    request: FormatRequest, settings: SettingsDep, metrics: MetricsDep
-) -> FormatResponse:
+async def format_(body: FormatRequest, request: Request, settings: SettingsDep) -> FormatResponse:
     """`ok` (reward 0.2 by default) when the template is followed, else `missing` (0.0)."""
-    check_batch_size(len(request.items), settings)
-    results = score_format(request.items, request)
-    metrics.count_items("format", (r.status for r in results))
+    check_batch_size(len(body.items), settings)
+    results = score_format(body.items, body)
+    record_batch(request, "format", len(results), (r.status for r in results))
     return FormatResponse.model_construct(results=results)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from reward_service import __version__
-from reward_service.api.deps import MetricsDep
+from reward_service.metrics import Metrics
 
 router = APIRouter(tags=["operations"])
 
@@ -35,5 +35,6 @@ async def healthz(request: Request) -> dict[str, Any]:
 
 
 @router.get("/metrics", response_class=Response)
-async def metrics(metrics: MetricsDep) -> Response:
+async def metrics(request: Request) -> Response:
+    metrics: Metrics = request.app.state.metrics
     return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -2,18 +2,85 @@
 
 from __future__ import annotations
 
+import hmac
 import json
-import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reward_service.metrics import Metrics
+SCORING_PATHS = frozenset({"/math", "/format", "/score", "/code"})
 
-# Paths with their own label; anything else is counted as "other" so a scanner hitting random
-# URLs cannot blow up the metric's cardinality.
-_KNOWN_PATHS = frozenset(
-    {"/math", "/format", "/score", "/code", "/healthz", "/metrics", "/docs", "/openapi.json"}
-)
+
+async def send_json_error(
+    send: Send, status: int, error: str, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
+    """Answer from inside a middleware with the same JSON shape as the app's errors."""
+    body = json.dumps({"error": error, "detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), *headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class AuthMiddleware:
+    """Bearer-token check for every path but /healthz, compared in constant time."""
+
+    def __init__(self, app: ASGIApp, api_key: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {api_key}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] == "/healthz":
+            await self.app(scope, receive, send)
+            return
+        given = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
+        if not hmac.compare_digest(given, self.expected):
+            await send_json_error(
+                send,
+                401,
+                "unauthorized",
+                "missing or wrong API key: send `Authorization: Bearer <REWARD_API_KEY>`",
+                ((b"www-authenticate", b"Bearer"),),
+            )
+            return
+        await self.app(scope, receive, send)
+
+
+class ConcurrencyLimitMiddleware:
+    """Bounded work in flight: past `max_requests` scoring requests, 429 with Retry-After.
+
+    Rejecting early keeps memory bounded (no unbounded queue of parsed batches) and tells a
+    client to back off; the trainer's client honours Retry-After.
+    """
+
+    def __init__(self, app: ASGIApp, max_requests: int, retry_after_s: int = 1) -> None:
+        self.app = app
+        self.max_requests = max_requests
+        self.retry_after = str(retry_after_s).encode()
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in SCORING_PATHS:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.max_requests:
+            await send_json_error(
+                send,
+                429,
+                "overloaded",
+                f"{self.in_flight} scoring requests are already in flight "
+                f"(REWARD_MAX_CONCURRENT_REQUESTS={self.max_requests}); retry after the delay",
+                ((b"retry-after", self.retry_after),),
+            )
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
 
 
 class BodyLimitMiddleware:
@@ -66,48 +133,11 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, guarded_send)
 
     async def _reject(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "error": "request_too_large",
-                "detail": f"request body is over {self.max_body_bytes} bytes "
-                "(REWARD_MAX_BODY_BYTES); split the batch into smaller requests",
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
-            }
+        await send_json_error(
+            send,
+            413,
+            "request_too_large",
+            f"request body is over {self.max_body_bytes} bytes (REWARD_MAX_BODY_BYTES); "
+            "split the batch into smaller requests",
+            ((b"connection", b"close"),),
         )
-        await send({"type": "http.response.body", "body": body})
-
-
-class MetricsMiddleware:
-    """Counts requests and records latency per path."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = scope["path"] if scope["path"] in _KNOWN_PATHS else "other"
-        code = 500
-        start = time.perf_counter()
-
-        async def recording_send(message: Message) -> None:
-            nonlocal code
-            if message["type"] == "http.response.start":
-                code = message["status"]
-            await send(message)
-
-        self.metrics.in_flight.inc()
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            self.metrics.in_flight.dec()
-            self.metrics.latency.labels(path).observe(time.perf_counter() - start)
-            self.metrics.requests.labels(path, str(code)).inc()
