@@ -6,10 +6,10 @@ from fastapi import APIRouter, Request
 
 from reward_service.api.deps import LatexPoolDep, SettingsDep, check_batch_size
 from reward_service.api.observe import record_batch
-from reward_service.api.schemas import MathRequest, MathResponse
+from reward_service.api.schemas import ERROR_RESPONSES, MathRequest, MathResponse
 from reward_service.api.scorers import score_math
 
-router = APIRouter(tags=["rewards"])
+router = APIRouter(tags=["rewards"], responses=ERROR_RESPONSES)
 
 
 @router.post("/math", response_model=MathResponse)

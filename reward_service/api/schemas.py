@@ -5,7 +5,7 @@ Naming rule: `<Endpoint>Request`, `<Endpoint>Item`, `<Endpoint>Result`, `<Endpoi
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
@@ -17,7 +17,7 @@ FiniteFloat = float  # NaN/inf are rejected by `allow_inf_nan=False` on each mod
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class MathRewards(_Strict):
@@ -170,3 +170,21 @@ class ScoreResult(BaseModel):
 
 class ScoreResponse(BaseModel):
     results: list[ScoreResult]
+
+
+class ErrorResponse(BaseModel):
+    """Every non-2xx answer: a stable `error` code and a `detail` a person can act on."""
+
+    error: str = Field(description="invalid_request, request_too_large, overloaded, ...")
+    detail: str
+    errors: list[dict[str, Any]] | None = Field(
+        None, description="For 422: each invalid field's location, message and type."
+    )
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "Missing or wrong API key (REWARD_API_KEY)."},
+    413: {"model": ErrorResponse, "description": "Body or batch over the configured limit."},
+    422: {"model": ErrorResponse, "description": "Malformed JSON or wrong types."},
+    429: {"model": ErrorResponse, "description": "Too much work in flight; see Retry-After."},
+}

@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException, Request
 from reward_service.api.deps import LatexPoolDep, SettingsDep, check_batch_size
 from reward_service.api.observe import record_batch
 from reward_service.api.schemas import (
+    ERROR_RESPONSES,
     FormatResult,
     MathResult,
     ScoreComponents,
@@ -16,7 +17,7 @@ from reward_service.api.schemas import (
 )
 from reward_service.api.scorers import score_format, score_math
 
-router = APIRouter(tags=["rewards"])
+router = APIRouter(tags=["rewards"], responses=ERROR_RESPONSES)
 
 
 def combine(weights: dict[str, float], parts: dict[str, float | None]) -> float | None:
