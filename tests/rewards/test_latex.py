@@ -22,6 +22,18 @@ CASES = [
     ("#### 18", "#### 18", "correct"),
     ("\\boxed{18}", 18, "correct"),
     ("I do not know", "4", "missing"),
+    # The gsm8k and flexible formats read the same way in latex mode.
+    ("#### 1,234", "1234", "correct"),
+    ("#### $18", "18", "correct"),
+    ("#### 18.", "18", "correct"),
+    ("#### 18.00", "18", "correct"),
+    ("#### -3", "-3", "correct"),
+    ("#### 0.5", "0.5", "correct"),
+    ("#### 1,234", "#### 1,234", "correct"),
+    ("The answer is 42", "42", "correct"),
+    ("Answer: 7", "7", "correct"),
+    ("\\boxed{1,234}", 1234, "correct"),
+    ("#### 17", "18", "wrong"),
 ]
 
 
