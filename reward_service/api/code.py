@@ -13,11 +13,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reward_service.api.deps import SettingsDep, check_batch_size
 from reward_service.api.observe import record_batch
+from reward_service.api.schemas import ERROR_RESPONSES, ErrorResponse
 from reward_service.rewards.code import CodeItem, CodeResult, score_code_items
 from reward_service.sandbox.base import SandboxBackend, SandboxLimits
 from reward_service.settings import Settings
 
-router = APIRouter(tags=["rewards"])
+router = APIRouter(
+    tags=["rewards"],
+    responses={
+        **ERROR_RESPONSES,
+        503: {"model": ErrorResponse, "description": "No code sandbox is running on this server."},
+    },
+)
 
 
 class CodeLimits(BaseModel):
@@ -111,5 +118,5 @@ async def code(
     results = await score_code_items(
         sandbox, body.items, limits, max_completion_chars=settings.max_completion_chars
     )
-    record_batch(request, "code", (r.status for r in results))
+    record_batch(request, "code", len(results), (r.status for r in results))
     return CodeResponse(results=results)

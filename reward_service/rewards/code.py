@@ -1,0 +1,175 @@
+"""The code reward: find the program, turn an item's tests into a sandbox job, score the result.
+
+Pure logic; the sandbox comes in as an argument (any `SandboxBackend`), nothing here touches
+Docker. Rewards (the recipe's):
+
+| outcome                                                 | status               | reward       |
+| ------------------------------------------------------- | -------------------- | ------------ |
+| no fenced code block                                    | `no_code`            | -1.0         |
+| does not compile, or module-level code raises (assert   | `error`              | -1.0         |
+| and HumanEval forms)                                    |                      |              |
+| the tests ran                                           | `passed` / `failed`  | passed/total |
+| our sandbox failed (daemon gone, container lost)        | `infra_error`        | null         |
+
+>>> extract_program("Here:\\n```python\\nprint(1)\\n```\\nand\\n```\\nprint(2)\\n```")
+'print(2)\\n'
+>>> extract_program("no code here") is None
+True
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from reward_service.sandbox.base import (
+    Job,
+    JobResult,
+    ProgramTest,
+    SandboxBackend,
+    SandboxLimits,
+    TestStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+# ``` fences at the start of a line; the info string may be python, py, python3 or empty
+FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*```", re.DOTALL | re.MULTILINE)
+PYTHON_TAGS = frozenset({"", "python", "py", "python3"})
+
+ItemStatus = Literal["passed", "failed", "no_code", "error", "infra_error"]
+
+
+class StdioTest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stdin: str = ""
+    stdout: str
+
+
+class CodeItem(BaseModel):
+    """A completion and its tests, in exactly one of three forms (see the /code docs)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    completion: str
+    tests: list[str] | list[StdioTest] | None = Field(
+        None, max_length=1000, description="Assert statements, or stdin/stdout pairs."
+    )
+    setup: str | None = Field(None, description="Assert form: code run before every assert.")
+    test: str | None = Field(None, description="HumanEval form: defines `check(candidate)`.")
+    entry_point: str | None = Field(None, description="HumanEval form: the function to check.")
+    fresh: bool = Field(False, description="Run in a container of its own (slower).")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> CodeItem:
+        humaneval = self.test is not None or self.entry_point is not None
+        if humaneval and (self.test is None or self.entry_point is None):
+            raise ValueError("the HumanEval form needs both `test` and `entry_point`")
+        if humaneval == (self.tests is not None):
+            raise ValueError("give either `tests` or `test` + `entry_point`")
+        if self.tests is not None and not self.tests:
+            raise ValueError("`tests` must not be empty")
+        if self.setup is not None and not (self.tests and isinstance(self.tests[0], str)):
+            raise ValueError("`setup` goes with assert-statement tests")
+        return self
+
+    @property
+    def total(self) -> int:
+        return 1 if self.tests is None else len(self.tests)
+
+
+class CodeTestResult(BaseModel):
+    status: TestStatus
+    detail: str | None = None
+
+
+class CodeResult(BaseModel):
+    reward: float | None
+    status: ItemStatus
+    passed: int = 0
+    total: int = 0
+    tests: list[CodeTestResult] = Field(default_factory=list)
+    detail: str | None = Field(None, description="Why, for no_code, error and infra_error.")
+
+
+def extract_program(completion: str) -> str | None:
+    """The last fenced ```python (or plain ```) block, or None."""
+    blocks = [code for tag, code in FENCE.findall(completion) if tag.lower() in PYTHON_TAGS]
+    return blocks[-1] if blocks else None
+
+
+def build_job(item: CodeItem, program: str, limits: SandboxLimits) -> Job:
+    if item.tests is None:  # HumanEval: one test, check(<entry_point>)
+        assert item.test is not None and item.entry_point is not None
+        tests = [ProgramTest(code=f"{item.test}\n\ncheck({item.entry_point})\n")]
+    elif isinstance(item.tests[0], StdioTest):
+        tests = [ProgramTest(stdin=t.stdin, stdout=t.stdout) for t in item.tests]
+    else:
+        setup = f"{item.setup}\n" if item.setup else ""
+        tests = [ProgramTest(code=f"{setup}{t}\n") for t in item.tests]
+    return Job(program=program, tests=tuple(tests), limits=limits, fresh=item.fresh)
+
+
+def score(item: CodeItem, result: JobResult) -> CodeResult:
+    """The reward table above, applied to one sandbox result."""
+    total = item.total
+    if result.infra_error is not None:
+        return CodeResult(reward=None, status="infra_error", total=total, detail=result.infra_error)
+    tests = [CodeTestResult(status=t.status, detail=t.detail) for t in result.tests]
+    passed = sum(t.status == "passed" for t in tests)
+    failure = result.load_failure
+    if failure is not None:
+        what = "does not compile" if failure.phase == "compile" else "raised while loading"
+        detail = f"program {what}: {failure.detail}"
+        return CodeResult(reward=-1.0, status="error", total=total, tests=tests, detail=detail)
+    status: ItemStatus = "passed" if passed == total else "failed"
+    return CodeResult(reward=passed / total, status=status, passed=passed, total=total, tests=tests)
+
+
+def no_code(item: CodeItem) -> CodeResult:
+    return CodeResult(
+        reward=-1.0, status="no_code", total=item.total, detail="no fenced code block found"
+    )
+
+
+async def score_code_items(
+    sandbox: SandboxBackend,
+    items: Sequence[CodeItem],
+    limits: SandboxLimits,
+    max_completion_chars: int | None = None,
+) -> list[CodeResult]:
+    """Scores every item, in order; items without code never reach the sandbox.
+
+    A completion longer than `max_completion_chars` gets status `error` and a null reward.
+    """
+    results: list[CodeResult | None] = []
+    jobs: list[Job] = []
+    waiting: list[tuple[int, CodeItem]] = []
+    for item in items:
+        if max_completion_chars is not None and len(item.completion) > max_completion_chars:
+            detail = (
+                f"completion has {len(item.completion)} characters, over the limit of "
+                f"{max_completion_chars} (REWARD_MAX_COMPLETION_CHARS)"
+            )
+            results.append(CodeResult(reward=None, status="error", total=item.total, detail=detail))
+            continue
+        program = extract_program(item.completion)
+        if program is None:
+            results.append(no_code(item))
+            continue
+        waiting.append((len(results), item))
+        jobs.append(build_job(item, program, limits))
+        results.append(None)
+    try:
+        outcomes = await sandbox.run(jobs) if jobs else []
+    except Exception as exc:  # a backend bug must not become a score
+        logger.exception("sandbox backend raised")
+        outcomes = [JobResult.infra(f"sandbox failed: {type(exc).__name__}: {exc}")] * len(jobs)
+    for (index, item), outcome in zip(waiting, outcomes, strict=True):
+        results[index] = score(item, outcome)
+    return [r for r in results if r is not None]

@@ -1,0 +1,176 @@
+"""One locked-down sandbox container and the framed stream to the runner inside it.
+
+Blocking code: the pool calls it from worker threads. The container's main process is the
+runner (sandbox_images/python/runner.py); we attach to its stdin/stdout once, before start, and
+then exchange length-prefixed JSON frames, so a job costs no `docker exec` and no container
+start. Docker multiplexes the attached stdout in its own 8-byte-header frames, unpacked here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import secrets
+import socket
+import struct
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker
+
+from reward_service.sandbox.errors import ContainerLost, docker_errors
+
+logger = logging.getLogger(__name__)
+
+LABEL = "reward-service.sandbox"
+POOL_LABEL = "reward-service.pool"
+FRAME = struct.Struct(">I")  # our frames: 4-byte big-endian length, then JSON
+DOCKER_HEADER = struct.Struct(">BxxxI")  # Docker's: stream type, 3 pad bytes, length
+MAX_REPLY_BYTES = 64 * 1024 * 1024
+START_TIMEOUT_S = 30.0
+# the runner's own needs; see the runner's docstring for why each one
+RUNNER_CAPABILITIES = ["SETUID", "SETGID", "KILL"]
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """How every sandbox container is created; the per-job limits travel with each job."""
+
+    image: str
+    memory_mb: int
+    tmpfs_mb: int = 64
+    cpus: float = 1.0
+    pids_limit: int = 128
+    pool_id: str = field(default_factory=lambda: secrets.token_hex(4))
+
+    def create(self, api: docker.APIClient, uid: int) -> str:
+        """Creates (does not start) one container; returns its id."""
+        memory = f"{self.memory_mb}m"
+        host_config = api.create_host_config(
+            network_mode="none",
+            read_only=True,
+            tmpfs={"/tmp": f"size={self.tmpfs_mb}m,mode=1777,nosuid,nodev"},
+            shm_size=f"{self.tmpfs_mb}m",
+            mem_limit=memory,
+            memswap_limit=memory,  # equal: no swap
+            pids_limit=self.pids_limit,
+            nano_cpus=int(self.cpus * 1e9),
+            cap_drop=["ALL"],
+            cap_add=RUNNER_CAPABILITIES,
+            security_opt=["no-new-privileges"],
+            log_config={"type": "json-file", "config": {"max-size": "1m", "max-file": "1"}},
+        )
+        created = api.create_container(
+            image=self.image,
+            command=["--uid", str(uid)],
+            stdin_open=True,  # with detach=False the SDK sets StdinOnce: when the service goes
+            detach=False,  # away, the runner reads EOF and the container exits
+            tty=False,
+            environment={},
+            use_config_proxy=False,  # no proxy variables from ~/.docker/config.json either
+            user="0:0",
+            hostname="sandbox",
+            labels={LABEL: "1", POOL_LABEL: self.pool_id},
+            host_config=host_config,
+        )
+        return str(created["Id"])
+
+
+def random_uid() -> int:
+    """A uid of this container's own: RLIMIT_NPROC counts per uid across the whole kernel."""
+    return 1_000_000 + secrets.randbelow(1_000_000_000)
+
+
+class SandboxContainer:
+    """A started container with an open stream to its runner. Not thread-safe: one job at a time."""
+
+    def __init__(self, client: docker.DockerClient, spec: ContainerSpec) -> None:
+        self.uid = random_uid()
+        self.jobs_done = 0
+        self._client = client
+        self._buffer = bytearray()
+        with docker_errors("create sandbox container"):
+            self.id = spec.create(client.api, self.uid)
+        try:
+            with docker_errors("attach to sandbox container"):
+                attached = client.api.attach_socket(
+                    self.id, params={"stdin": 1, "stdout": 1, "stream": 1}
+                )
+                self._attached = attached  # keeps the HTTP response (and socket) alive
+                self._sock: socket.socket = getattr(attached, "_sock", attached)
+                client.api.start(self.id)
+            hello = self._read_frame(time.monotonic() + START_TIMEOUT_S)
+            if not hello.get("ready"):
+                raise ContainerLost(f"runner did not start: {hello}")
+        except BaseException:
+            self.remove()
+            raise
+        self.short_id = self.id[:12]
+        logger.debug("sandbox container %s up (uid %d)", self.short_id, self.uid)
+
+    def run(self, payload: dict[str, Any], backstop_s: float) -> dict[str, Any]:
+        """Sends one job and waits for its reply; ContainerLost if the runner fails to answer."""
+        body = json.dumps(payload).encode()
+        with docker_errors("send job"):
+            self._sock.settimeout(backstop_s)
+            self._sock.sendall(FRAME.pack(len(body)) + body)
+        reply = self._read_frame(time.monotonic() + backstop_s)
+        if reply.get("id") != payload["id"]:
+            raise ContainerLost(f"reply for job {reply.get('id')!r}, expected {payload['id']!r}")
+        self.jobs_done += 1
+        return reply
+
+    def remove(self) -> None:
+        """Kills and deletes the container; best effort (it may already be gone)."""
+        with contextlib.suppress(AttributeError, OSError):
+            self._sock.close()
+        try:
+            with docker_errors("remove sandbox container"):
+                self._client.api.remove_container(self.id, force=True, v=True)
+        except ContainerLost as exc:
+            if "No such container" not in str(exc) and "vanished" not in str(exc):
+                logger.warning("could not remove sandbox container %s: %s", self.id[:12], exc)
+        except Exception as exc:
+            logger.warning("could not remove sandbox container %s: %s", self.id[:12], exc)
+
+    # --- stream decoding ------------------------------------------------------------------
+
+    def _read_frame(self, deadline: float) -> dict[str, Any]:
+        (size,) = FRAME.unpack(self._read_payload(FRAME.size, deadline))
+        if size > MAX_REPLY_BYTES:
+            raise ContainerLost(f"runner sent a {size}-byte frame")
+        try:
+            message = json.loads(self._read_payload(size, deadline))
+        except ValueError as exc:
+            raise ContainerLost(f"runner sent invalid JSON: {exc}") from exc
+        if not isinstance(message, dict):
+            raise ContainerLost("runner sent a non-object frame")
+        return message
+
+    def _read_payload(self, size: int, deadline: float) -> bytes:
+        """`size` bytes of the runner's stdout, taken out of Docker's stream frames."""
+        while len(self._buffer) < size:
+            stream, length = DOCKER_HEADER.unpack(self._recv_exact(DOCKER_HEADER.size, deadline))
+            chunk = self._recv_exact(length, deadline)
+            if stream == 1:  # stdout; stderr is not attached, stdin never echoes
+                self._buffer += chunk
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+    def _recv_exact(self, size: int, deadline: float) -> bytes:
+        chunks = []
+        with docker_errors("read from runner"):
+            while size:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise ContainerLost("runner did not answer in time")
+                self._sock.settimeout(remaining)
+                chunk = self._sock.recv(min(size, 1 << 20))
+                if not chunk:
+                    raise ContainerLost("runner closed its stream (container exited)")
+                chunks.append(chunk)
+                size -= len(chunk)
+        return b"".join(chunks)

@@ -1,0 +1,268 @@
+"""The Docker backend: a warm pool of locked-down containers, each running one job at a time.
+
+Life of a job: identical jobs in a batch are merged (GRPO groups repeat themselves); each
+unique job waits for an idle container, runs there (blocking I/O in a worker thread), and the
+container goes back to the pool, or is replaced when it reached `jobs_per_container`, reported
+that it could not prove itself clean, or failed in any way. A job whose container was lost is
+retried once on a fresh one; a second loss is an `infra_error`, never a score. `fresh` jobs get
+a container of their own that is removed afterwards.
+
+Deliberately left out: scheduling across several Docker hosts, and gVisor (a runtime option
+for the future; see docs/notes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import docker
+
+from reward_service.sandbox.base import Job, JobResult, ProgramTestResult
+from reward_service.sandbox.container import LABEL, ContainerSpec, SandboxContainer
+from reward_service.sandbox.errors import (
+    ContainerLost,
+    SandboxError,
+    SandboxUnavailable,
+    docker_errors,
+)
+
+logger = logging.getLogger(__name__)
+
+ClientFactory = Callable[[], docker.DockerClient]
+
+
+@dataclass(frozen=True)
+class DockerPoolConfig:
+    image: str = "reward-sandbox-python:latest"
+    pool_size: int = 0  # 0: one container per CPU
+    jobs_per_container: int = 256
+    container_memory_mb: int = 1024 + 64 + 128  # largest job + tmpfs + runner
+    tmpfs_mb: int = 64
+    cpus_per_container: float = 1.0
+    pids_per_container: int = 256
+    retries: int = 1
+
+    @property
+    def size(self) -> int:
+        return self.pool_size or os.cpu_count() or 1
+
+
+class DockerSandbox:
+    """`SandboxBackend` on the local Docker engine. Build it, `await start()`, then `run()`."""
+
+    def __init__(self, config: DockerPoolConfig, client_factory: ClientFactory | None = None):
+        self.config = config
+        self._client_factory = client_factory or docker.from_env
+        self._client: docker.DockerClient | None = None
+        self._spec = ContainerSpec(
+            image=config.image,
+            memory_mb=config.container_memory_mb,
+            tmpfs_mb=config.tmpfs_mb,
+            cpus=config.cpus_per_container,
+            pids_limit=config.pids_per_container,
+            pool_id=secrets.token_hex(6),
+        )
+        # a thread per container plus room for creating replacements
+        self._executor = ThreadPoolExecutor(config.size * 2 + 2, thread_name_prefix="sandbox")
+        self._idle: asyncio.Queue[SandboxContainer] = asyncio.Queue()
+        self._live = 0
+        self._fresh_slots = asyncio.Semaphore(config.size)
+        self._background: set[asyncio.Task[None]] = set()
+        self._last_error: str | None = None
+        self._start_error: str | None = None  # set while replacements can't be started
+        self._closed = False
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connects, removes leftovers, fills the pool; SandboxUnavailable without Docker."""
+        self._client = await self._call(self._connect)
+        await self._call(self._remove_leftovers)
+        results = await asyncio.gather(
+            *(self._call(self._new_container) for _ in range(self.config.size)),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, SandboxContainer):
+                self._add(result)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors and self._live == 0:
+            await self.aclose()
+            raise errors[0]
+        for error in errors:
+            logger.warning("sandbox container failed to start: %s", error)
+        logger.info(
+            "sandbox pool ready: %d containers of %s (pool %s)",
+            self._live,
+            self.config.image,
+            self._spec.pool_id,
+        )
+
+    async def aclose(self) -> None:
+        self._closed = True
+        for task in list(self._background):
+            task.cancel()
+        containers = []
+        while not self._idle.empty():
+            containers.append(self._idle.get_nowait())
+        await asyncio.gather(*(self._call(c.remove) for c in containers), return_exceptions=True)
+        if self._client is not None:
+            # containers still busy belong to cancelled requests: sweep by label
+            await self._call(self._remove_leftovers, True)
+            self._client.close()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "ready": self._live > 0 and not self._closed,
+            "backend": "docker",
+            "image": self.config.image,
+            "pool_size": self._live,
+            "pool_target": self.config.size,
+            "idle": self._idle.qsize(),
+            "last_error": self._last_error,
+        }
+
+    # --- running jobs -----------------------------------------------------------------------
+
+    async def run(self, jobs: Sequence[Job]) -> list[JobResult]:
+        keys = [job.key() for job in jobs]
+        unique: dict[str, Job] = {}
+        for key, job in zip(keys, jobs, strict=True):
+            # one fresh request in a group is enough to make the whole group paranoid
+            if key not in unique or job.fresh:
+                unique[key] = job
+        done = await asyncio.gather(*(self._run_one(job) for job in unique.values()))
+        by_key = dict(zip(unique, done, strict=True))
+        return [by_key[key] for key in keys]
+
+    async def _run_one(self, job: Job) -> JobResult:
+        if self._closed:
+            return JobResult.infra("sandbox is shut down")
+        last = "no attempt"
+        for _attempt in range(self.config.retries + 1):
+            try:
+                if job.fresh:
+                    return await self._run_fresh(job)
+                return await self._run_pooled(job)
+            except ContainerLost as exc:
+                last = str(exc)
+                logger.warning("sandbox container lost, job retried: %s", exc)
+            except SandboxError as exc:
+                last = str(exc)
+                break
+        self._last_error = last
+        return JobResult.infra(last)
+
+    async def _run_pooled(self, job: Job) -> JobResult:
+        box = await self._acquire()
+        try:
+            reply = await self._call(box.run, job.wire(secrets.token_hex(8)), job.backstop_s())
+            result = parse_reply(reply)
+        except BaseException:
+            self._replace(box)  # also on cancellation: the runner may be mid-job
+            raise
+        if box.jobs_done >= self.config.jobs_per_container or not reply.get("clean", False):
+            self._replace(box)
+        else:
+            self._idle.put_nowait(box)
+        return result
+
+    async def _run_fresh(self, job: Job) -> JobResult:
+        async with self._fresh_slots:
+            box = await self._call(self._new_container)
+            try:
+                reply = await self._call(box.run, job.wire(secrets.token_hex(8)), job.backstop_s())
+            finally:
+                await self._call(box.remove)
+        return parse_reply(reply)
+
+    async def _acquire(self) -> SandboxContainer:
+        """Waits for an idle container; gives up only when the pool has none left at all."""
+        while True:
+            if self._live == 0 and (self._start_error or not self._background):
+                raise SandboxUnavailable(self._start_error or "no sandbox containers are running")
+            try:
+                return await asyncio.wait_for(self._idle.get(), timeout=1.0)
+            except asyncio.TimeoutError:
+                continue
+
+    # --- pool maintenance -------------------------------------------------------------------
+
+    def _add(self, box: SandboxContainer) -> None:
+        self._live += 1
+        self._idle.put_nowait(box)
+
+    def _replace(self, box: SandboxContainer) -> None:
+        """Swaps a used or broken container for a new one, in the background."""
+        self._live -= 1
+        task = asyncio.get_running_loop().create_task(self._replacement(box))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _replacement(self, old: SandboxContainer) -> None:
+        await self._call(old.remove)
+        delay_s = 0.5
+        while not self._closed:
+            try:
+                box = await self._call(self._new_container)
+            except SandboxError as exc:
+                self._start_error = self._last_error = str(exc)
+                logger.error("cannot start a sandbox container (retry in %.1fs): %s", delay_s, exc)
+                await asyncio.sleep(delay_s)
+                delay_s = min(delay_s * 2, 30.0)
+                continue
+            self._start_error = None
+            if self._closed:
+                await self._call(box.remove)
+            else:
+                self._add(box)
+            return
+
+    def _connect(self) -> docker.DockerClient:
+        with docker_errors("connect to Docker"):
+            client = self._client_factory()
+            client.ping()
+            client.images.get(self.config.image)
+        return client
+
+    def _new_container(self) -> SandboxContainer:
+        assert self._client is not None, "start() first"
+        return SandboxContainer(self._client, self._spec)
+
+    def _remove_leftovers(self, own_only: bool = False) -> None:
+        """Removes stopped containers earlier pools left behind, or (own_only) all of ours."""
+        assert self._client is not None
+        label = f"{LABEL}=1" if not own_only else f"reward-service.pool={self._spec.pool_id}"
+        with docker_errors("list leftover sandbox containers"):
+            found = self._client.api.containers(all=True, filters={"label": label})
+        for info in found:
+            if own_only or info.get("State") != "running":
+                try:
+                    with docker_errors("remove leftover sandbox container"):
+                        self._client.api.remove_container(info["Id"], force=True, v=True)
+                except SandboxError as exc:
+                    logger.warning("leftover %s not removed: %s", info["Id"][:12], exc)
+        if found and not own_only:
+            logger.info("sandbox: %d labelled container(s) found at start-up", len(found))
+
+    async def _call(self, func: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
+
+
+def parse_reply(reply: dict[str, Any]) -> JobResult:
+    """The runner's reply frame as a JobResult; a runner-side crash is a lost container."""
+    if "error" in reply:
+        raise ContainerLost(f"runner failed: {str(reply['error'])[-300:]}")
+    try:
+        tests = [ProgramTestResult.model_validate(t) for t in reply["tests"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ContainerLost(f"runner sent an unexpected reply: {exc}") from exc
+    return JobResult(tests=tests, elapsed_ms=float(reply.get("elapsed_ms", 0.0)))

@@ -1,0 +1,49 @@
+"""Builds the configured sandbox backend from the service settings, at app start-up."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from reward_service.sandbox.base import SandboxBackend
+from reward_service.sandbox.docker_pool import DockerPoolConfig, DockerSandbox
+from reward_service.sandbox.errors import SandboxError
+
+if TYPE_CHECKING:
+    from reward_service.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+RUNNER_OVERHEAD_MB = 128  # the runner's interpreter plus page cache headroom
+
+
+def pool_config(settings: Settings) -> DockerPoolConfig:
+    tmpfs_mb = 64
+    return DockerPoolConfig(
+        image=settings.sandbox_image,
+        pool_size=settings.sandbox_pool_size,
+        jobs_per_container=settings.sandbox_jobs_per_container,
+        # tmpfs pages count against the container's memory, so the largest job must fit beside it
+        container_memory_mb=settings.sandbox_max_memory_mb + tmpfs_mb + RUNNER_OVERHEAD_MB,
+        tmpfs_mb=tmpfs_mb,
+    )
+
+
+async def start_sandbox(settings: Settings) -> SandboxBackend | None:
+    """The started backend, or None (with a warning) when it is off or Docker is not usable."""
+    if settings.sandbox_backend == "none":
+        logger.info("code sandbox disabled (REWARD_SANDBOX_BACKEND=none): /code answers 503")
+        return None
+    if settings.sandbox_backend != "docker":
+        raise ValueError(f"unknown sandbox_backend {settings.sandbox_backend!r}: docker or none")
+    sandbox = DockerSandbox(pool_config(settings))
+    try:
+        await sandbox.start()
+    except SandboxError as exc:
+        logger.warning(
+            "code sandbox unavailable, /code answers 503 until restart: %s. Start Docker and "
+            "build the image (scripts/build_images.sh), or set REWARD_SANDBOX_BACKEND=none.",
+            exc,
+        )
+        return None
+    return sandbox

@@ -1,0 +1,57 @@
+"""Helpers for tests that need a real Docker engine and the sandbox image.
+
+They skip (with the reason) when either is missing, so `pytest` stays green on a laptop without
+Docker; CI has both (see .ci/run), so there these tests run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
+from typing import Any
+
+import pytest
+
+from reward_service.sandbox import DockerPoolConfig, DockerSandbox
+
+IMAGE = os.environ.get("REWARD_SANDBOX_IMAGE", "reward-sandbox-python:latest")
+
+
+@cache
+def docker_problem() -> str | None:
+    """Why Docker tests can't run here, or None when they can."""
+    try:
+        import docker
+
+        client = docker.from_env(timeout=5)
+        client.ping()
+    except Exception as exc:
+        return f"Docker engine not reachable ({type(exc).__name__}: {exc}); start dockerd"
+    try:
+        client.images.get(IMAGE)
+    except Exception:
+        return f"sandbox image {IMAGE} not built; run scripts/build_images.sh"
+    finally:
+        client.close()
+    return None
+
+
+def require_docker() -> None:
+    problem = docker_problem()
+    if problem is not None:
+        pytest.skip(problem)
+
+
+@asynccontextmanager
+async def docker_pool(**config: Any) -> AsyncIterator[DockerSandbox]:
+    """A started pool (2 containers unless told otherwise), closed afterwards."""
+    require_docker()
+    values: dict[str, Any] = {"image": IMAGE, "pool_size": 2, **config}
+    sandbox = DockerSandbox(DockerPoolConfig(**values))
+    await sandbox.start()
+    try:
+        yield sandbox
+    finally:
+        await sandbox.aclose()

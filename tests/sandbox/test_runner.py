@@ -1,0 +1,120 @@
+"""The in-container runner's verdicts, through a real container (one job at a time)."""
+
+from __future__ import annotations
+
+import pytest
+
+from reward_service.sandbox import Job, JobResult, ProgramTest, SandboxLimits
+from tests.docker_support import docker_pool
+
+pytestmark = pytest.mark.docker
+
+FAST = SandboxLimits(timeout_s=2.0, memory_mb=128, output_bytes=4096)
+
+
+def code_job(program: str, *tests: str, limits: SandboxLimits = FAST) -> Job:
+    return Job(program=program, tests=tuple(ProgramTest(code=t) for t in tests), limits=limits)
+
+
+def stdio_job(program: str, *pairs: tuple[str, str], limits: SandboxLimits = FAST) -> Job:
+    tests = tuple(ProgramTest(stdin=i, stdout=o) for i, o in pairs)
+    return Job(program=program, tests=tests, limits=limits)
+
+
+async def run(*jobs: Job) -> list[JobResult]:
+    async with docker_pool(pool_size=1) as sandbox:
+        return await sandbox.run(list(jobs))
+
+
+def statuses(result: JobResult) -> list[str]:
+    assert result.infra_error is None, result.infra_error
+    return [t.status for t in result.tests]
+
+
+async def test_assert_tests_pass_and_fail_one_by_one() -> None:
+    (result,) = await run(
+        code_job(
+            "def add(a, b):\n    return a + b\n", "assert add(1, 2) == 3", "assert add(1, 1) == 3"
+        )
+    )
+    assert statuses(result) == ["passed", "failed"]
+    assert result.load_failure is None
+
+
+async def test_each_test_starts_from_the_freshly_loaded_program() -> None:
+    program = "seen = []\n"
+    (result,) = await run(
+        code_job(program, "seen.append(1)\nassert seen == [1]", "assert seen == []")
+    )
+    assert statuses(result) == ["passed", "passed"]
+
+
+async def test_compile_error_and_module_level_raise_are_load_failures() -> None:
+    broken, raising = await run(
+        code_job("def f(:\n", "assert f()", "assert f()"),
+        code_job("raise ValueError('boom')\n", "pass"),
+    )
+    assert broken.load_failure is not None and broken.load_failure.phase == "compile"
+    assert "SyntaxError" in (broken.load_failure.detail or "")
+    assert len(broken.tests) == 2
+    assert raising.load_failure is not None and raising.load_failure.phase == "load"
+    assert "ValueError: boom" in (raising.load_failure.detail or "")
+
+
+async def test_stdio_comparison_ignores_trailing_space_and_blank_lines_only() -> None:
+    echo = "import sys\nsys.stdout.write(sys.stdin.read())\n"
+    (result,) = await run(
+        stdio_job(
+            echo,
+            ("a  \nb\n\n\n", "a\nb"),  # trailing whitespace and blank lines: equal
+            ("a\nb\n", "a\n"),  # an extra line
+            ("a\n", "a\nb\n"),  # a missing line
+            (" a\n", "a\n"),  # leading space matters
+        )
+    )
+    assert statuses(result) == ["passed", "failed", "failed", "failed"]
+
+
+async def test_stdio_crash_fails_that_input_only() -> None:
+    program = "n = int(input())\nprint(10 // n)\n"
+    (result,) = await run(stdio_job(program, ("2", "5"), ("0", "x"), ("5", "2")))
+    assert statuses(result) == ["passed", "runtime_error", "passed"]
+    assert "ZeroDivisionError" in (result.tests[1].detail or "")
+    assert result.load_failure is None
+
+
+async def test_stdio_program_may_end_with_sys_exit_zero() -> None:
+    (result,) = await run(stdio_job("import sys\nprint(7)\nsys.exit(0)\n", ("", "7")))
+    assert statuses(result) == ["passed"]
+
+
+async def test_resource_statuses() -> None:
+    loop, hog, chatty, exits = await run(
+        code_job("def f():\n    while True: pass\n", "f()"),
+        code_job("def f():\n    return bytearray(1 << 30)\n", "f()"),
+        code_job("def f():\n    while True: print('x' * 1000)\n", "f()"),
+        code_job("import os\ndef f():\n    os._exit(0)\n", "f()"),
+    )
+    assert statuses(loop) == ["timeout"]
+    assert statuses(hog) == ["memory"]
+    assert statuses(chatty) == ["output_limit"]
+    assert statuses(exits) == ["runtime_error"]
+
+
+async def test_module_level_timeout_fails_every_test_without_rerunning() -> None:
+    limits = SandboxLimits(timeout_s=0.5, memory_mb=128, output_bytes=4096)
+    (result,) = await run(code_job("while True: pass\n", "pass", "pass", "pass", limits=limits))
+    assert statuses(result) == ["timeout"] * 3
+    assert result.elapsed_ms < 1500  # one timeout, not three
+
+
+async def test_program_runs_unprivileged_in_an_empty_environment() -> None:
+    program = (
+        "import os\n"
+        "print(os.getuid() != 0, os.geteuid() != 0, sorted(os.environ))\n"
+        "print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])\n"
+    )
+    (result,) = await run(
+        stdio_job(program, ("", "True True ['HOME', 'LANG', 'PATH']\n0000000000000000"))
+    )
+    assert statuses(result) == ["passed"]

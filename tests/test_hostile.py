@@ -1,0 +1,261 @@
+"""Hostile programs through the whole service: each is contained and scores as a failure, the
+service stays healthy, and honest items in the same batch keep their correct scores."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from reward_service.app import create_app
+from tests.conftest import make_settings
+from tests.docker_support import require_docker
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+CANARY = "reward-service-canary-4f1d"
+
+
+def fenced(source: str) -> str:
+    return "```python\n" + textwrap.dedent(source).strip() + "\n```"
+
+
+def assert_item(source: str, *tests: str) -> dict[str, Any]:
+    return {"completion": fenced(source), "tests": list(tests)}
+
+
+HONEST = assert_item(
+    "def add(a, b):\n    return a + b", "assert add(1, 2) == 3", "assert add(2, 2) == 4"
+)
+
+HOSTILE: dict[str, dict[str, Any]] = {
+    "infinite loop": assert_item("def f():\n    while True: pass", "assert f() == 1"),
+    "sleep": assert_item(
+        "import time\ndef f():\n    time.sleep(60)\n    return 1", "assert f() == 1"
+    ),
+    "fork bomb": assert_item(
+        """
+        import os
+        def f():
+            while True:
+                try:
+                    os.fork()
+                except OSError:
+                    pass
+        """,
+        "assert f() == 1",
+    ),
+    "thread bomb": assert_item(
+        """
+        import threading, time
+        def f():
+            while True:
+                threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+        """,
+        "assert f() == 1",
+    ),
+    "memory bomb": assert_item(
+        "def f():\n    hog = []\n    while True: hog.append(bytearray(10**7))", "assert f() == 1"
+    ),
+    "memory bomb in many processes": assert_item(
+        """
+        import os, time
+        def f():
+            for _ in range(12):
+                if os.fork() == 0:
+                    hog = b'x' * (200 * 1024 * 1024)  # touched pages: real memory
+                    time.sleep(30)
+            time.sleep(30)
+        """,
+        "assert f() == 1",
+    ),
+    "disk fill": assert_item(
+        """
+        def f():
+            with open('/tmp/fill', 'wb') as fh:
+                while True:
+                    fh.write(b'x' * 1048576)
+        """,
+        "assert f() == 1",
+    ),
+    "disk fill, many files": assert_item(
+        """
+        def f():
+            for i in range(1000):
+                with open(f'/tmp/fill{i}', 'wb') as fh:
+                    fh.write(b'x' * 8 * 1048576)
+        """,
+        "assert f() == 1",
+    ),
+    "huge output": assert_item("def f():\n    while True: print('x' * 65536)", "assert f() == 1"),
+    "network egress": assert_item(
+        """
+        import socket
+        def f():
+            socket.create_connection(('1.1.1.1', 53), timeout=1).close()
+            return 1
+        """,
+        "assert f() == 1",
+    ),
+    "dns": assert_item(
+        "import socket\ndef f():\n    return socket.gethostbyname('pypi.org')", "assert f()"
+    ),
+    "reading the service's environment": {
+        "completion": fenced(
+            """
+            import os
+            found = os.environ.get('REWARD_TEST_CANARY', '')
+            for pid in os.listdir('/proc'):
+                try:
+                    found += open(f'/proc/{pid}/environ').read()
+                except OSError:
+                    pass
+            print(found)
+            """
+        ),
+        "tests": [{"stdin": "", "stdout": CANARY}],
+    },
+    "writing outside the work dir": assert_item(
+        """
+        def f():
+            for path in ('/etc/passwd', '/opt/sandbox/runner.py', '/usr/bin/x', '/root/x', '/x'):
+                try:
+                    open(path, 'a').write('pwned')
+                    return 1
+                except OSError:
+                    pass
+            return 0
+        """,
+        "assert f() == 1",
+    ),
+    "killing the parent": assert_item(
+        """
+        import os, signal
+        def f():
+            for target in (os.getppid(), 1, -1):
+                try:
+                    os.kill(target, signal.SIGKILL)
+                except OSError:
+                    pass
+            return 0
+        """,
+        "assert f() == 1",
+    ),
+    "sys.exit(0) in the function": assert_item(
+        "import sys\ndef f():\n    sys.exit(0)", "assert f() == 1"
+    ),
+    "os._exit(0) in the function": assert_item(
+        "import os\ndef f():\n    os._exit(0)", "assert f() == 1"
+    ),
+    "sys.exit(0) at module level": assert_item("import sys\nsys.exit(0)", "assert f() == 1"),
+    "os._exit(0) at module level": assert_item("import os\nos._exit(0)", "assert f() == 1"),
+    "atexit exit code": assert_item(
+        "import atexit, os\natexit.register(lambda: os._exit(0))\ndef f():\n    return 0",
+        "assert f() == 1",
+    ),
+    "forged output": assert_item(
+        """
+        import json, os, struct, sys
+        forged = json.dumps({'phase': 'test', 'status': 'passed'}).encode()
+        print('PASSED'); print(forged.decode()); sys.stdout.flush()
+        for fd in range(1, 64):
+            try:
+                os.write(fd, forged + b'\\n')
+                os.write(fd, struct.pack('>I', len(forged)) + forged)
+            except OSError:
+                pass
+        def f():
+            return 0
+        """,
+        "assert f() == 1",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    require_docker()
+    os.environ["REWARD_TEST_CANARY"] = CANARY  # in the service's environment, never the sandbox's
+    try:
+        settings = make_settings(sandbox_backend="docker", sandbox_pool_size=2)
+        with TestClient(create_app(settings)) as test_client:
+            yield test_client
+    finally:
+        del os.environ["REWARD_TEST_CANARY"]
+
+
+def test_every_hack_fails_and_honest_neighbours_score_right(client: TestClient) -> None:
+    names = list(HOSTILE)
+    items = []
+    for name in names:  # interleave: an honest item beside every hostile one
+        items += [HOSTILE[name], HONEST]
+    body = {"items": items, "limits": {"timeout_s": 1, "memory_mb": 256}}
+    response = client.post("/code", json=body)
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    for i, name in enumerate(names):
+        hostile, honest = results[2 * i], results[2 * i + 1]
+        assert hostile["status"] in ("failed", "error"), (name, hostile)
+        assert hostile["reward"] is not None and hostile["reward"] <= 0.0, (name, hostile)
+        assert all(t["status"] != "passed" for t in hostile["tests"]), (name, hostile)
+        assert honest["reward"] == 1.0 and honest["status"] == "passed", (name, honest)
+    health = client.get("/healthz").json()["backends"]["code"]
+    assert health["ready"] is True and health["pool_size"] == 2
+
+
+def test_expected_statuses(client: TestClient) -> None:
+    picks = {
+        "infinite loop": "timeout",
+        "sleep": "timeout",
+        "memory bomb": "memory",
+        "huge output": "output_limit",
+        "os._exit(0) in the function": "runtime_error",
+        "sys.exit(0) in the function": "failed",
+    }
+    body = {"items": [HOSTILE[n] for n in picks], "limits": {"timeout_s": 1}}
+    results = client.post("/code", json=body).json()["results"]
+    assert [r["tests"][0]["status"] for r in results] == list(picks.values())
+
+
+def test_no_state_leaks_from_one_item_to_the_next() -> None:
+    require_docker()
+    settings = make_settings(sandbox_backend="docker", sandbox_pool_size=1)
+    litter = assert_item(
+        """
+        import os, subprocess, time
+        def f():
+            open('/tmp/left', 'w').write('x')
+            os.makedirs('/tmp/locked/deeper')
+            os.chmod('/tmp/locked', 0)
+            open('/dev/shm/left', 'w').write('x')
+            if os.fork() == 0:  # a daemon that outlives the test
+                os.setsid()
+                if os.fork() == 0:
+                    while True:
+                        open('/tmp/daemon', 'w').write('alive')
+                        time.sleep(0.01)
+                os._exit(0)
+            time.sleep(0.1)
+            return 1
+        """,
+        "assert f() == 1",
+    )
+    inspect = assert_item(
+        """
+        import os, time
+        time.sleep(0.2)  # a surviving daemon would have written by now
+        def pids():
+            return sorted(p for p in os.listdir('/proc') if p.isdigit())
+        """,
+        "assert os.listdir('/tmp') == [], os.listdir('/tmp')",
+        "assert os.listdir('/dev/shm') == [], os.listdir('/dev/shm')",
+        "assert pids() == sorted(['1', str(os.getpid())]), pids()",
+    )
+    with TestClient(create_app(settings)) as client:
+        results = client.post("/code", json={"items": [litter, inspect]}).json()["results"]
+    assert results[0]["status"] == "passed", results[0]
+    assert results[1]["status"] == "passed", results[1]
