@@ -124,6 +124,7 @@ class DockerSandbox:
             "ready": self._live > 0 and not self._closed,
             "backend": "docker",
             "image": self.config.image,
+            "pool_id": self._spec.pool_id,  # the value of the containers' pool label
             "pool_size": self._live,
             "pool_target": self.config.size,
             "idle": self._idle.qsize(),
