@@ -170,6 +170,13 @@ def _json_number(value: Any) -> Any:
     return item() if callable(item) else str(value)
 
 
+def _tests_list(tests: Any) -> list[Any]:
+    """Assert strings stay strings; stdin/stdout cases stay dicts (JSON-ready)."""
+    if isinstance(tests, str):
+        return [tests]
+    return [dict(t) if isinstance(t, Mapping) else str(t) for t in tests]
+
+
 def remote_math_reward(
     client: RewardClient | None = None,
     *,
@@ -231,15 +238,15 @@ def remote_code_reward(
 ) -> RewardFunc:
     """Runs the completion's code against the item's tests in the service's sandbox (`/code`).
 
-    Tests come from `tests_column` (a list, MBPP-style asserts) or from `test_column` plus
-    `entry_point_column` (HumanEval-style `check(candidate)`). Items with neither get `None`.
-    The code runs on the service's machine, never in this process.
+    Tests come from `tests_column` (a list of MBPP-style asserts or `{"stdin", "stdout"}` cases)
+    or from `test_column` plus `entry_point_column` (HumanEval-style `check(candidate)`). Items
+    with neither get `None`. The code runs in the service's sandbox, never in this process.
     """
 
     def build(i: int, text: str, columns: Mapping[str, Sequence[Any]]) -> dict[str, Any] | None:
         tests = _column(columns, tests_column, i)
         if tests is not None:
-            return {"completion": text, "tests": [str(t) for t in tests]}
+            return {"completion": text, "tests": _tests_list(tests)}
         test = _column(columns, test_column, i)
         entry_point = _column(columns, entry_point_column, i)
         if test is None or entry_point is None:
@@ -272,7 +279,7 @@ def remote_score_reward(
             item["answer"] = gold
         tests = _column(columns, "tests", i)
         if tests is not None:
-            item["tests"] = [str(t) for t in tests]
+            item["tests"] = _tests_list(tests)
         for key in ("test", "entry_point"):
             value = _column(columns, key, i)
             if value is not None:

@@ -1,0 +1,78 @@
+"""Completions never execute in the trainer: code that would create a marker file on this
+machine is scored through the service's `/code` (Docker sandbox) and the marker never appears.
+
+Needs Docker and the sandbox image; skips cleanly when `/code` is unavailable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from trainer_servers import items_seen, reward_service_available, reward_service_process
+
+from trainer.client import ClientConfig, RewardClient
+from trainer.rewards import remote_code_reward
+
+pytestmark = pytest.mark.docker
+
+
+def docker_running() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    probe = subprocess.run(["docker", "info"], capture_output=True, timeout=20, check=False)
+    return probe.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def docker_service_url() -> Iterator[str]:
+    if not reward_service_available():
+        pytest.skip("reward_service is not importable")
+    if not docker_running():
+        pytest.skip("Docker is not available")
+    with reward_service_process(
+        REWARD_SANDBOX_BACKEND="docker", REWARD_SANDBOX_POOL_SIZE="2"
+    ) as url:
+        code = httpx.get(f"{url}/healthz", timeout=5).json()["backends"]["code"]
+        if not code.get("ready"):
+            pytest.skip(f"/code unavailable: {code.get('reason')}")
+        yield url
+
+
+def test_marker_code_is_scored_remotely_and_never_runs_here(
+    docker_service_url: str, tmp_path: Path
+) -> None:
+    marker = tmp_path / "executed-in-trainer"
+    completion = (
+        "```python\n"
+        "import pathlib\n"
+        f"marker = pathlib.Path({str(marker)!r})\n"
+        "try:\n"
+        "    marker.parent.mkdir(parents=True, exist_ok=True)\n"
+        "    marker.write_text('ran')\n"
+        "except OSError:\n"
+        "    pass\n"
+        "def answer():\n"
+        "    return 42\n"
+        "```"
+    )
+    before = items_seen(docker_service_url, "code")
+    client = RewardClient(ClientConfig(url=docker_service_url, max_retries=1))
+    func = remote_code_reward(client, timeout_s=10)
+    rewards = asyncio.run(
+        func(
+            prompts=["p"],
+            completions=[[{"role": "assistant", "content": completion}]],
+            tests=[["assert answer() == 42"]],
+        )
+    )
+    if rewards == [None]:
+        pytest.skip("/code could not score (503 or infra error): see the service log")
+    assert items_seen(docker_service_url, "code") - before == 1  # the service ran it
+    assert rewards == [1.0]  # the program ran and passed its test...
+    assert not marker.exists()  # ... in the sandbox, not on this machine
