@@ -32,6 +32,14 @@ MAX_REPLY_BYTES = 64 * 1024 * 1024
 START_TIMEOUT_S = 30.0
 # the runner's own needs; see the runner's docstring for why each one
 RUNNER_CAPABILITIES = ["SETUID", "SETGID", "KILL"]
+# SysV IPC objects and POSIX message queues outlive a job and no reset can list them cheaply,
+# so none can be created (multiprocessing's locks use /dev/shm, which the runner wipes)
+NO_SYSV_IPC = {
+    "kernel.shmmax": "0",
+    "kernel.msgmni": "0",
+    "kernel.sem": "0 0 0 0",
+    "fs.mqueue.queues_max": "0",
+}
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class ContainerSpec:
             cap_drop=["ALL"],
             cap_add=RUNNER_CAPABILITIES,
             security_opt=["no-new-privileges"],
+            sysctls=NO_SYSV_IPC,
             log_config={"type": "json-file", "config": {"max-size": "1m", "max-file": "1"}},
         )
         created = api.create_container(

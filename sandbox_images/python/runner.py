@@ -43,6 +43,8 @@ import time
 import traceback
 
 WORK_DIRS = ("/tmp", "/dev/shm")
+# the container's OOM-kill counter (cgroup v1, then v2), to tell OOM kills from other SIGKILLs
+OOM_FILES = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
 CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
 DETAIL_CHARS = 400
 HEADER = struct.Struct(">I")
@@ -229,10 +231,12 @@ class Observed:
         self.timed_out = False
         self.output_exceeded = False
         self.wait_status: int | None = None
+        self.oom_killed = False
 
 
 def run_child(job: dict, test: dict, uid: int) -> Observed:
     token = secrets.token_hex(16)
+    oom_before = oom_kills()
     stdin_r, stdin_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -246,6 +250,8 @@ def run_child(job: dict, test: dict, uid: int) -> Observed:
     seen = Observed()
     try:
         observe(pid, job, test, seen, (stdin_w, out_r, err_r, verdict_r), token)
+        # unknown counter (-1): a SIGKILL nobody else sent is most likely the OOM killer
+        seen.oom_killed = oom_before < 0 or oom_kills() > oom_before
     finally:
         for fd in (stdin_w, out_r, err_r, verdict_r):
             with contextlib.suppress(OSError):
@@ -258,12 +264,13 @@ def observe(pid: int, job: dict, test: dict, seen: Observed, fds: tuple, token: 
     pending_input = test.get("stdin", "").encode()
     limit = job["output_bytes"]
     deadline = time.monotonic() + job["timeout_s"]
-    pidfd = os.pidfd_open(pid)
+    pidfd = open_pidfd(pid)
     poller = select.poll()
     readers = {out_r: seen.stdout, err_r: seen.stderr, verdict_r: bytearray()}
     for fd in readers:
         poller.register(fd, select.POLLIN)
-    poller.register(pidfd, select.POLLIN)
+    if pidfd >= 0:
+        poller.register(pidfd, select.POLLIN)
     if pending_input:
         os.set_blocking(stdin_w, False)
         poller.register(stdin_w, select.POLLOUT)
@@ -277,13 +284,18 @@ def observe(pid: int, job: dict, test: dict, seen: Observed, fds: tuple, token: 
             if remaining <= 0:
                 seen.timed_out = True
                 break
+            if pidfd < 0:  # no pidfd: poll for the exit every millisecond
+                remaining = min(remaining, 0.001)
+                exited = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
             for fd, _event in poller.poll(remaining * 1000):
                 if fd == pidfd:
                     exited = True
                 elif fd == stdin_w:
                     try:
                         pending_input = pending_input[os.write(stdin_w, pending_input[:65536]) :]
-                    except (BrokenPipeError, BlockingIOError):
+                    except BlockingIOError:
+                        pass
+                    except BrokenPipeError:  # the program stopped reading: fine
                         pending_input = b""
                     if not pending_input:
                         poller.unregister(stdin_w)
@@ -305,12 +317,22 @@ def observe(pid: int, job: dict, test: dict, seen: Observed, fds: tuple, token: 
         for fd, buffer in readers.items():
             drain(fd, buffer, limit, None, until_empty=True)
     finally:
-        os.close(pidfd)
+        if pidfd >= 0:
+            os.close(pidfd)
         if stdin_w >= 0:
             os.close(stdin_w)
     if len(seen.stdout) + len(seen.stderr) > limit:
         seen.output_exceeded = True
     seen.verdicts = parse_verdicts(bytes(readers[verdict_r]), token)
+
+
+def open_pidfd(pid: int) -> int:
+    """A descriptor that becomes readable when the child exits; -1 where the kernel or a
+    seccomp profile lacks pidfd_open (the caller then polls)."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return -1
 
 
 def drain(
@@ -365,21 +387,34 @@ def decide(test: dict, seen: Observed) -> dict:
             if actual != expected:
                 result.update(status="failed", detail="stdout differs from the expected output")
     else:
-        result.update(exit_detail(seen.wait_status))
+        result.update(exit_detail(seen.wait_status, seen.oom_killed))
     if result["status"] == "runtime_error" and not result["detail"] and seen.stderr:
         result["detail"] = short(seen.stderr.decode("utf-8", "replace").strip().splitlines()[-1])
     return result
 
 
-def exit_detail(wait_status: int | None) -> dict:
+def oom_kills() -> int:
+    """How many processes the kernel's OOM killer ended in this container; -1 if unknown."""
+    for path in OOM_FILES:
+        try:
+            with open(path) as fh:
+                for line in fh:
+                    if line.startswith("oom_kill "):
+                        return int(line.split()[1])
+        except (OSError, ValueError):
+            continue
+    return -1
+
+
+def exit_detail(wait_status: int | None, oom_killed: bool = True) -> dict:
     if wait_status is None:
         return {"status": "runtime_error", "detail": "lost"}
     if os.WIFSIGNALED(wait_status):
         sig = os.WTERMSIG(wait_status)
         if sig == signal.SIGXCPU:
             return {"status": "timeout", "detail": "CPU time limit exceeded"}
-        if sig == signal.SIGKILL:  # nobody but the kernel's OOM killer sends it here
-            return {"status": "memory", "detail": "killed (out of memory)"}
+        if sig == signal.SIGKILL and oom_killed:
+            return {"status": "memory", "detail": "killed by the kernel (out of memory)"}
         return {"status": "runtime_error", "detail": f"killed by signal {sig}"}
     code = os.WEXITSTATUS(wait_status)
     return {

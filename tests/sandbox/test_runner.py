@@ -118,3 +118,27 @@ async def test_program_runs_unprivileged_in_an_empty_environment() -> None:
         stdio_job(program, ("", "True True ['HOME', 'LANG', 'PATH']\n0000000000000000"))
     )
     assert statuses(result) == ["passed"]
+
+
+async def test_no_sysv_ipc_objects_can_outlive_a_job() -> None:
+    program = (
+        "import ctypes\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "IPC_CREAT = 0o1000\n"
+        "print(libc.shmget(1234, 4096, IPC_CREAT | 0o600), libc.msgget(1234, IPC_CREAT | 0o600),"
+        " libc.semget(1234, 1, IPC_CREAT | 0o600))\n"
+    )
+    (result,) = await run(stdio_job(program, ("", "-1 -1 -1")))
+    assert statuses(result) == ["passed"]
+
+
+async def test_oom_kill_is_memory_and_other_sigkills_are_not() -> None:
+    big = SandboxLimits(timeout_s=10.0, memory_mb=8192, output_bytes=4096)
+    oom, self_kill = await run(
+        # beyond the container's cgroup limit (RLIMIT_AS is higher here): the kernel kills it
+        code_job("def f():\n    return b'x' * (3 << 30)\n", "f()", limits=big),
+        code_job("import os, signal\ndef f():\n    os.kill(os.getpid(), signal.SIGKILL)\n", "f()"),
+    )
+    assert statuses(oom) == ["memory"]
+    assert statuses(self_kill) == ["runtime_error"]
+    assert "signal 9" in (self_kill.tests[0].detail or "")
