@@ -10,8 +10,9 @@ unsloth is imported lazily and only when asked for *and* CUDA is present (it ref
 to a stub without a GPU); call `import_unsloth_if_wanted` before anything imports trl, because
 unsloth patches trl and transformers on import.
 
-Left out: quantisation outside unsloth (bitsandbytes via transformers), multi-GPU placement,
-and merging adapters; the tiny tokenizer knows only its alphabet (others map to `<unk>`).
+Without unsloth, `load_in_4bit` uses bitsandbytes NF4 when CUDA and bitsandbytes are there, and
+full precision otherwise. Left out: multi-GPU placement and merging adapters; the tiny tokenizer
+knows only its alphabet (other characters map to `<unk>`).
 """
 
 from __future__ import annotations
@@ -160,7 +161,16 @@ def load_policy(
     tokenizer = AutoTokenizer.from_pretrained(name)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(name, dtype=dtype or "auto")
+    kwargs: dict[str, Any] = {"dtype": dtype or "auto"}
+    if load_in_4bit and cuda_available() and importlib.util.find_spec("bitsandbytes"):
+        from transformers import BitsAndBytesConfig
+
+        quantization: Any = BitsAndBytesConfig  # untyped in some transformers releases
+        kwargs["quantization_config"] = quantization(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype="bfloat16"
+        )
+        kwargs["device_map"] = {"": 0}
+    model = AutoModelForCausalLM.from_pretrained(name, **kwargs)
     peft = lora_config(lora_r, lora_alpha, lora_dropout, lora_target_modules) if use_peft else None
     return model, tokenizer, peft
 

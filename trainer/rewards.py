@@ -19,7 +19,7 @@ them, so there they return a synchronous wrapper. `mode="async"|"sync"` forces e
 Where TRL passes `log_metric` (1.0+), each function also logs what the service saw for the batch:
 `<name>/frac_<status>` for every status it reported (for code always `timeout`, `no_code` and
 `infra_error`, so dashboards get zeros too) and `<name>/frac_unscored` (items that came back
-`None`).
+`None`); through `log_extra` it adds a `<name>_status` column to TRL's completions table.
 
 Left out: scoring itself (the service does it; nothing here executes a completion), and
 coordinating `None` across functions: if one function returns `None` for an item and another a
@@ -91,7 +91,10 @@ def _make_reward(
     shared = client
 
     async def score(
-        completions: Sequence[Any], columns: Mapping[str, Sequence[Any]], log_metric: Any
+        completions: Sequence[Any],
+        columns: Mapping[str, Sequence[Any]],
+        log_metric: Any,
+        log_extra: Any,
     ) -> list[float | None]:
         reward_client = shared or RewardClient()
         items: list[dict[str, Any] | None] = [
@@ -105,6 +108,9 @@ def _make_reward(
         ]
         if callable(log_metric):
             _log_statuses(name, kind, results, log_metric)
+        if callable(log_extra):  # a column in TRL's completions table
+            statuses = ["unscored" if r is None else str(r.get("status")) for r in results]
+            _safely(log_extra, f"{name}_status", statuses)
         return [_reward_of(r) for r in results]
 
     async def reward_async(
@@ -113,7 +119,7 @@ def _make_reward(
         completion_ids: Sequence[Any] | None = None,
         **kwargs: Any,
     ) -> list[float | None]:
-        return await score(completions, kwargs, kwargs.get("log_metric"))
+        return await score(completions, kwargs, kwargs.get("log_metric"), kwargs.get("log_extra"))
 
     def reward_sync(
         prompts: Sequence[Any] | None = None,
@@ -121,7 +127,9 @@ def _make_reward(
         completion_ids: Sequence[Any] | None = None,
         **kwargs: Any,
     ) -> list[float | None]:
-        return run_sync(score(completions, kwargs, kwargs.get("log_metric")))
+        return run_sync(
+            score(completions, kwargs, kwargs.get("log_metric"), kwargs.get("log_extra"))
+        )
 
     use_async = mode == "async" or (mode == "auto" and trl_gathers_async())
     func: RewardFunc = reward_async if use_async else reward_sync
@@ -147,12 +155,16 @@ def _log_statuses(
     counts = Counter(str(r.get("status")) for r in results if r is not None)
     for status in _ALWAYS_LOGGED.get(kind, ()):
         counts.setdefault(status, 0)
+    for status, count in sorted(counts.items()):
+        _safely(log_metric, f"{name}/frac_{status}", count / total)
+    _safely(log_metric, f"{name}/frac_unscored", sum(r is None for r in results) / total)
+
+
+def _safely(hook: Callable[..., Any], *args: Any) -> None:
     try:
-        for status, count in sorted(counts.items()):
-            log_metric(f"{name}/frac_{status}", count / total)
-        log_metric(f"{name}/frac_unscored", sum(r is None for r in results) / total)
+        hook(*args)
     except Exception:  # a logging hook must never stop training
-        logger.exception("log_metric failed for %s", name)
+        logger.exception("TRL logging hook failed for %s", args[0])
 
 
 def _column(columns: Mapping[str, Sequence[Any]], key: str, i: int) -> Any:

@@ -41,11 +41,11 @@ def make_app() -> FastAPI:
         finally:
             app.state.in_flight -= 1
 
-    @app.post("/flaky")
-    async def flaky(request: Request) -> Any:
+    @app.post("/flaky/{code}")
+    async def flaky(code: int, request: Request) -> Any:
         app.state.calls["flaky"] += 1
         if app.state.calls["flaky"] <= 2:
-            return JSONResponse({"detail": "busy"}, status_code=503, headers={"Retry-After": "1"})
+            return JSONResponse({"detail": "busy"}, status_code=code, headers={"Retry-After": "1"})
         return ok((await request.json())["items"])
 
     @app.post("/down")
@@ -101,12 +101,15 @@ def test_chunks_are_sent_concurrently_and_keep_order(server: tuple[str, FastAPI]
     assert set(app.state.auth[-4:]) == {"Bearer s3cret"}
 
 
-def test_503_with_retry_after_is_retried_then_succeeds(server: tuple[str, FastAPI]) -> None:
+@pytest.mark.parametrize("code", [429, 503])
+def test_busy_answers_with_retry_after_are_retried_then_succeed(
+    server: tuple[str, FastAPI], code: int
+) -> None:
     url, app = server
     app.state.calls.clear()
     client = RewardClient(fast_config(url, backoff_max_s=5.0))
     start = time.monotonic()
-    results = client.score_sync("flaky", ITEMS[:3])
+    results = client.score_sync(f"flaky/{code}", ITEMS[:3])
     elapsed = time.monotonic() - start
     assert [r["reward"] for r in results if r] == [0.0, 1.0, 2.0]
     assert app.state.calls["flaky"] == 3
