@@ -109,7 +109,7 @@ def _make_reward(
         if callable(log_metric):
             _log_statuses(name, kind, results, log_metric)
         if callable(log_extra):  # a column in TRL's completions table
-            statuses = ["unscored" if r is None else str(r.get("status")) for r in results]
+            statuses = ["unscored" if r is None else str(r.get("status", "ok")) for r in results]
             _safely(log_extra, f"{name}_status", statuses)
         return [_reward_of(r) for r in results]
 
@@ -152,12 +152,20 @@ def _log_statuses(
     total = len(results)
     if not total:
         return
-    counts = Counter(str(r.get("status")) for r in results if r is not None)
+    scored = [r for r in results if r is not None]
+    counts: Counter[str] = Counter()
+    if kind == "score":  # /score: statuses live in each component's result
+        for r in scored:
+            for part, sub in (r.get("components") or {}).items():
+                if isinstance(sub, Mapping):
+                    counts[f"{part}/frac_{sub.get('status')}"] += 1
+    else:
+        counts.update(f"frac_{r.get('status')}" for r in scored)
     for status in _ALWAYS_LOGGED.get(kind, ()):
-        counts.setdefault(status, 0)
-    for status, count in sorted(counts.items()):
-        _safely(log_metric, f"{name}/frac_{status}", count / total)
-    _safely(log_metric, f"{name}/frac_unscored", sum(r is None for r in results) / total)
+        counts.setdefault(f"frac_{status}", 0)
+    for key, count in sorted(counts.items()):
+        _safely(log_metric, f"{name}/{key}", count / total)
+    _safely(log_metric, f"{name}/frac_unscored", (total - len(scored)) / total)
 
 
 def _safely(hook: Callable[..., Any], *args: Any) -> None:
@@ -280,22 +288,16 @@ def remote_score_reward(
 ) -> RewardFunc:
     """One weighted reward per item from `/score` (e.g. `{"math": 1.0, "format": 1.0}`).
 
-    `options` are passed through to the service (e.g. `{"extract": "gsm8k"}`). Use this instead of
-    separate functions when an unscorable item must be `None` as a whole.
+    `options` are passed through to the service (e.g. `{"extract": "gsm8k", "style": "think"}`).
+    Use this instead of separate functions when an unscorable item must be `None` as a whole.
+    Status fractions are logged per component: `<name>/math/frac_<status>`.
     """
 
     def build(i: int, text: str, columns: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
         item: dict[str, Any] = {"completion": text}
         gold = _json_number(_column(columns, answer_column, i))
-        if gold is not None:
+        if gold is not None and not isinstance(gold, bool):
             item["answer"] = gold
-        tests = _column(columns, "tests", i)
-        if tests is not None:
-            item["tests"] = _tests_list(tests)
-        for key in ("test", "entry_point"):
-            value = _column(columns, key, i)
-            if value is not None:
-                item[key] = str(value)
         return item
 
     body = {**(options or {}), "components": dict(components)}

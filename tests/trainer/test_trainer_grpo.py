@@ -129,3 +129,40 @@ def test_training_survives_an_unreachable_service(tmp_path: Path) -> None:
     assert all(e["math_reward/frac_unscored"] == 1.0 for e in steps)
     means = [e["rewards/math_reward/mean"] for e in steps]
     assert all(m is None or math.isnan(m) for m in means)  # no score, not a zero score
+
+
+def test_sync_and_async_reward_functions_mix_in_one_trainer(
+    service_url: str, tmp_path: Path
+) -> None:
+    """The sync wrapper is what TRL < 0.27 (unsloth's pin) gets; both kinds score over HTTP."""
+    from trl import GRPOConfig, GRPOTrainer
+
+    from trainer.client import ClientConfig, RewardClient
+    from trainer.data import toy_plus_zero
+    from trainer.model import load_policy
+    from trainer.rewards import remote_format_reward, remote_math_reward
+
+    client = RewardClient(ClientConfig(url=service_url))
+    before = items_seen(service_url, "math"), items_seen(service_url, "format")
+    model, tokenizer, _ = load_policy("tiny:digits")
+    config = GRPOConfig(
+        output_dir=str(tmp_path), use_cpu=True, bf16=False, max_steps=2, num_generations=4,
+        per_device_train_batch_size=8, max_completion_length=2, logging_steps=1,
+        report_to=[], save_strategy="no", disable_tqdm=True,
+    )  # fmt: skip
+    funcs = [
+        remote_math_reward(client, extract="flexible", mode="async"),
+        remote_format_reward(client, mode="sync"),
+    ]
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=funcs,
+        args=config,
+        train_dataset=toy_plus_zero(32),
+        processing_class=tokenizer,
+    )
+    trainer.train()
+    logged = [e for e in trainer.state.log_history if "rewards/format_reward/mean" in e]
+    assert len(logged) == 2 and all("rewards/math_reward/mean" in e for e in logged)
+    assert items_seen(service_url, "math") - before[0] == 16
+    assert items_seen(service_url, "format") - before[1] == 16

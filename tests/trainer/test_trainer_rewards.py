@@ -17,6 +17,7 @@ from trainer.rewards import (
     remote_code_reward,
     remote_format_reward,
     remote_math_reward,
+    remote_score_reward,
 )
 
 
@@ -120,3 +121,23 @@ def test_completion_text_shapes() -> None:
     parts = [{"role": "assistant", "content": [{"type": "text", "text": "b"}]}]
     assert completion_text(parts) == "b"
     assert completion_text([{"role": "tool", "content": "x"}]) == ""
+
+
+def test_score_reward_combines_components_in_one_call(service_url: str) -> None:
+    metrics = Metrics()
+    func = remote_score_reward(
+        {"math": 1.0, "format": 1.0},
+        client_for(service_url),
+        options={"extract": "gsm8k", "style": "think"},
+    )
+    assert func.__name__ == "score_reward"
+    out = call(
+        func,
+        completions=["<think>9 eggs at $2</think> #### 18", "#### 17"],
+        answer=["18", "18"],
+        tests=[["assert True"], None],  # other dataset columns are not sent
+        log_metric=metrics,
+    )
+    assert out == [1.2, -0.5]  # 1.0 + 0.2 (format ok), -0.5 + 0.0
+    assert metrics.values["score_reward/math/frac_correct"] == 0.5
+    assert metrics.values["score_reward/format/frac_missing"] == 0.5
