@@ -56,7 +56,7 @@ class CodeRequest(BaseModel):
                             "test": "def check(candidate):\n    assert candidate(1) == 2\n",
                             "entry_point": "inc",
                         },
-                        {"completion": "I don't know."},
+                        {"completion": "I don't know.", "tests": ["assert inc(1) == 2"]},
                     ],
                     "limits": {"timeout_s": 5, "memory_mb": 256},
                 }

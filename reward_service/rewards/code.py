@@ -58,7 +58,7 @@ class CodeItem(BaseModel):
 
     completion: str
     tests: list[str] | list[StdioTest] | None = Field(
-        None, max_length=1000, description="Assert statements, or stdin/stdout pairs."
+        None, min_length=1, max_length=1000, description="Assert statements, or stdin/stdout pairs."
     )
     setup: str | None = Field(None, description="Assert form: code run before every assert.")
     test: str | None = Field(None, description="HumanEval form: defines `check(candidate)`.")
