@@ -17,6 +17,7 @@ import asyncio
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from typing import Any
 import docker
 
 from reward_service.sandbox.base import Job, JobResult, ProgramTestResult
-from reward_service.sandbox.container import LABEL, ContainerSpec, SandboxContainer
+from reward_service.sandbox.container import LABEL, POOL_LABEL, ContainerSpec, SandboxContainer
 from reward_service.sandbox.errors import (
     ContainerLost,
     SandboxError,
@@ -36,6 +37,7 @@ from reward_service.sandbox.errors import (
 logger = logging.getLogger(__name__)
 
 ClientFactory = Callable[[], docker.DockerClient]
+CREATED_GRACE_S = 300.0  # a created, never started container younger than this may be starting
 
 
 @dataclass(frozen=True)
@@ -239,23 +241,34 @@ class DockerSandbox:
         return SandboxContainer(self._client, self._spec)
 
     def _remove_leftovers(self, own_only: bool = False) -> None:
-        """Removes stopped containers earlier pools left behind, or (own_only) all of ours."""
+        """Removes what earlier pools left behind, or (own_only) every container of ours.
+
+        Running containers belong to live pools (a runner exits once its service's stream
+        closes); freshly created ones may be another pool starting up right now.
+        """
         assert self._client is not None
-        label = f"{LABEL}=1" if not own_only else f"reward-service.pool={self._spec.pool_id}"
+        label = f"{LABEL}=1" if not own_only else f"{POOL_LABEL}={self._spec.pool_id}"
         with docker_errors("list leftover sandbox containers"):
             found = self._client.api.containers(all=True, filters={"label": label})
-        for info in found:
-            if own_only or info.get("State") != "running":
-                try:
-                    with docker_errors("remove leftover sandbox container"):
-                        self._client.api.remove_container(info["Id"], force=True, v=True)
-                except SandboxError as exc:
-                    logger.warning("leftover %s not removed: %s", info["Id"][:12], exc)
-        if found and not own_only:
-            logger.info("sandbox: %d labelled container(s) found at start-up", len(found))
+        stale = [info for info in found if own_only or is_leftover(info)]
+        for info in stale:
+            try:
+                with docker_errors("remove leftover sandbox container"):
+                    self._client.api.remove_container(info["Id"], force=True, v=True)
+            except SandboxError as exc:
+                logger.warning("leftover %s not removed: %s", info["Id"][:12], exc)
+        if stale and not own_only:
+            logger.info("sandbox: removed %d leftover container(s)", len(stale))
 
     async def _call(self, func: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
+
+
+def is_leftover(info: dict[str, Any]) -> bool:
+    state = info.get("State")
+    if state == "created":
+        return time.time() - float(info.get("Created", 0)) > CREATED_GRACE_S
+    return state in ("exited", "dead")
 
 
 def parse_reply(reply: dict[str, Any]) -> JobResult:

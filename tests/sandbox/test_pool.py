@@ -120,11 +120,18 @@ async def test_fresh_jobs_get_a_container_of_their_own() -> None:
 async def test_start_removes_stopped_leftovers() -> None:
     require_docker()
     client = docker.from_env()
-    leftover = client.api.create_container(IMAGE, labels={LABEL: "1", POOL_LABEL: "old"})
-    async with docker_pool(pool_size=1):
-        remaining = client.api.containers(all=True, filters={"id": leftover["Id"]})
-        assert remaining == []
-    client.close()
+    labels = {LABEL: "1", POOL_LABEL: "old"}
+    stopped = client.api.create_container(IMAGE, command=["--uid", "12345678"], labels=labels)
+    client.api.start(stopped["Id"])  # no stdin attached: the runner exits at once
+    client.api.wait(stopped["Id"], timeout=30)
+    starting = client.api.create_container(IMAGE, labels=labels)  # another pool, starting up
+    try:
+        async with docker_pool(pool_size=1):
+            assert client.api.containers(all=True, filters={"id": stopped["Id"]}) == []
+            assert len(client.api.containers(all=True, filters={"id": starting["Id"]})) == 1
+    finally:
+        client.api.remove_container(starting["Id"], force=True)
+        client.close()
 
 
 async def test_close_removes_every_container() -> None:
