@@ -147,9 +147,11 @@ def child_main(job: dict, test: dict, uid: int, fds: tuple[int, int, int, int], 
         os.chdir("/tmp")
         os.environ.clear()
         os.environ.update(CHILD_ENV)
-        sys.stdin = open(0, closefd=False)  # noqa: SIM115 - lives until exit
-        sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - lives until exit
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+        if "random" in sys.modules:  # a fork shares the runner's generator state: reseed
+            sys.modules["random"].seed()
         sys.argv = ["program"]
         sys.path[:] = [p for p in sys.path if p and p != os.path.dirname(__file__)]
     except BaseException:  # any failure here is ours, not the program's

@@ -142,3 +142,16 @@ async def test_oom_kill_is_memory_and_other_sigkills_are_not() -> None:
     assert statuses(oom) == ["memory"]
     assert statuses(self_kill) == ["runtime_error"]
     assert "signal 9" in (self_kill.tests[0].detail or "")
+
+
+async def test_every_test_gets_its_own_random_seed() -> None:
+    # forked children would otherwise share the runner's generator state
+    program = "import random\nvalue = repr(random.random())\n"
+    (result,) = await run(
+        code_job(
+            program,
+            "open('/tmp/first', 'w').write(value)",
+            "assert open('/tmp/first').read() != value",
+        )
+    )
+    assert statuses(result) == ["passed", "passed"]
