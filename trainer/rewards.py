@@ -119,7 +119,13 @@ def _make_reward(
         completion_ids: Sequence[Any] | None = None,
         **kwargs: Any,
     ) -> list[float | None]:
-        return await score(completions, kwargs, kwargs.get("log_metric"), kwargs.get("log_extra"))
+        try:
+            return await score(
+                completions, kwargs, kwargs.get("log_metric"), kwargs.get("log_extra")
+            )
+        except Exception:  # TRL aborts train() on an exception: unscored instead
+            logger.exception("%s failed; rewards for this batch are None", name)
+            return [None] * len(completions)
 
     def reward_sync(
         prompts: Sequence[Any] | None = None,
@@ -127,9 +133,13 @@ def _make_reward(
         completion_ids: Sequence[Any] | None = None,
         **kwargs: Any,
     ) -> list[float | None]:
-        return run_sync(
-            score(completions, kwargs, kwargs.get("log_metric"), kwargs.get("log_extra"))
-        )
+        try:
+            return run_sync(
+                score(completions, kwargs, kwargs.get("log_metric"), kwargs.get("log_extra"))
+            )
+        except Exception:
+            logger.exception("%s failed; rewards for this batch are None", name)
+            return [None] * len(completions)
 
     use_async = mode == "async" or (mode == "auto" and trl_gathers_async())
     func: RewardFunc = reward_async if use_async else reward_sync

@@ -141,3 +141,9 @@ def test_score_reward_combines_components_in_one_call(service_url: str) -> None:
     assert out == [1.2, -0.5]  # 1.0 + 0.2 (format ok), -0.5 + 0.0
     assert metrics.values["score_reward/math/frac_correct"] == 0.5
     assert metrics.values["score_reward/format/frac_missing"] == 0.5
+
+
+def test_a_broken_batch_is_unscored_instead_of_raising(service_url: str) -> None:
+    func = remote_math_reward(client_for(service_url))
+    # A column that is not a sequence raises while items are built; TRL must not see that.
+    assert call(func, completions=["#### 1", "#### 2"], answer=object()) == [None, None]
