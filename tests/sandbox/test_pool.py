@@ -151,3 +151,18 @@ async def test_start_fails_clearly_without_docker_or_image() -> None:
     missing = DockerSandbox(DockerPoolConfig(image="reward-sandbox-missing:none", pool_size=1))
     with pytest.raises(SandboxUnavailable, match="build_images"):
         await missing.start()
+
+
+async def test_engine_gone_gives_infra_errors_quickly_not_a_hang() -> None:
+    async with docker_pool(pool_size=1) as sandbox:
+
+        def engine_gone() -> None:
+            raise SandboxUnavailable("Docker engine unreachable (simulated)")
+
+        sandbox._new_container = engine_gone  # type: ignore[method-assign,assignment]
+        client = docker.from_env()
+        for info in pool_containers(sandbox):
+            client.api.remove_container(info["Id"], force=True)
+        results = await asyncio.wait_for(sandbox.run([job(), job("x = 2\n")]), timeout=30)
+        assert all(r.infra_error is not None and r.tests == [] for r in results)
+        assert sandbox.health()["ready"] is False
