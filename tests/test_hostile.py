@@ -157,6 +157,14 @@ HOSTILE: dict[str, dict[str, Any]] = {
         "import atexit, os\natexit.register(lambda: os._exit(0))\ndef f():\n    return 0",
         "assert f() == 1",
     ),
+    "patched builtins": assert_item(
+        "import builtins\nbuiltins.abs = lambda x: 0\ndef f():\n    return 5",
+        "assert abs(f() - 1) < 1e-6",
+    ),
+    "replaced __builtins__": assert_item(
+        "__builtins__ = {'abs': lambda x: 0}\ndef f():\n    return 5",
+        "assert abs(f() - 1) < 1e-6",
+    ),
     "forged output": assert_item(
         """
         import json, os, struct, sys

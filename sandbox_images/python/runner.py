@@ -29,6 +29,7 @@ Standard library only: this file runs on any Python >= 3.8 base image.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import math
@@ -162,7 +163,8 @@ def child_main(job: dict, test: dict, uid: int, fds: tuple[int, int, int, int], 
         os.write(verdict_w, line)
 
     program = job["program"]
-    namespace: dict = {"__name__": "__main__", "__builtins__": __builtins__}
+    pristine_builtins = dict(builtins.__dict__)
+    namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
     try:
         code = compile(program, "<program>", "exec")
     except BaseException as exc:
@@ -195,6 +197,10 @@ def child_main(job: dict, test: dict, uid: int, fds: tuple[int, int, int, int], 
         os._exit(0)
 
     report(phase="loaded")
+    # undo a classic hack: module-level code that patches builtins the test uses (abs, len...)
+    builtins.__dict__.clear()
+    builtins.__dict__.update(pristine_builtins)
+    namespace["__builtins__"] = builtins
     try:
         exec(test_code, namespace)
     except BaseException as exc:
