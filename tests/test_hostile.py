@@ -165,6 +165,55 @@ HOSTILE: dict[str, dict[str, Any]] = {
         "__builtins__ = {'abs': lambda x: 0}\ndef f():\n    return 5",
         "assert abs(f() - 1) < 1e-6",
     ),
+    "patched json.dumps (the harness's encoder)": assert_item(
+        """
+        import json, os
+        real_dumps, real_write = json.dumps, os.write
+        def dumps(obj, *args, **kwargs):
+            if isinstance(obj, dict) and 'token' in obj:
+                obj = {**obj, 'status': 'passed'}
+            return real_dumps(obj, *args, **kwargs)
+        json.dumps = dumps
+        os.write = lambda fd, data: real_write(fd, data.replace(b'failed', b'passed'))
+        def f():
+            return 0
+        """,
+        "assert f() == 1",
+    ),
+    "patched harness module": assert_item(
+        """
+        import sys
+        for module in list(sys.modules.values()):
+            for name in ('classify', 'describe', 'failure', 'report', 'decide'):
+                if callable(getattr(module, name, None)):
+                    try:
+                        setattr(module, name, lambda *a, **k: 'passed')
+                    except Exception:
+                        pass
+        def f():
+            return 0
+        """,
+        "assert f() == 1",
+    ),
+    "tracer that skips the assert": {
+        "completion": fenced(
+            """
+            import sys
+            def tracer(frame, event, arg):
+                if frame.f_code.co_filename == '<test>' and event == 'line':
+                    try:
+                        frame.f_lineno = frame.f_lineno + 1
+                    except Exception:
+                        pass
+                return tracer
+            sys.settrace(tracer)
+            def f():
+                return 0
+            """
+        ),
+        "setup": "x = 1",
+        "tests": ["assert f() == 1\nx = 2"],
+    },
     "forged output": assert_item(
         """
         import json, os, struct, sys

@@ -42,6 +42,7 @@ import struct
 import sys
 import time
 import traceback
+import types
 
 WORK_DIRS = ("/tmp", "/dev/shm")
 # the container's OOM-kill counter (cgroup v1, then v2), to tell OOM kills from other SIGKILLs
@@ -102,14 +103,6 @@ def describe(exc: BaseException) -> str:
     return short(f"{type(exc).__name__}: {exc}".rstrip(": "))
 
 
-def classify(exc: BaseException) -> str:
-    if isinstance(exc, MemoryError):
-        return "memory"
-    if isinstance(exc, AssertionError):
-        return "failed"
-    return "runtime_error"
-
-
 def drop_privileges(uid: int, job: dict) -> None:
     """Limits first (lowering rlimits needs no privilege), then the uid switch."""
     memory = job["memory_mb"] * 1024 * 1024
@@ -158,18 +151,48 @@ def child_main(job: dict, test: dict, uid: int, fds: tuple[int, int, int, int], 
     except BaseException:  # any failure here is ours, not the program's
         os._exit(98)
 
-    def report(**fields: object) -> None:
-        line = (json.dumps({"token": token, **fields}) + "\n").encode()
-        os.write(verdict_w, line)
+    # From here on untrusted code runs in this process and may patch any module, this file
+    # included (it is sys.modules["__main__"]). So the verdict path only uses locals bound
+    # before the program ran; a program must dig through frames or memory to forge one.
+    dumps, write, exit_now, is_a, settrace = (
+        json.dumps,
+        os.write,
+        os._exit,
+        isinstance,
+        sys.settrace,
+    )
+    streams = (sys.stdout, sys.stderr)
+    builtins_dict, pristine_builtins = builtins.__dict__, dict(builtins.__dict__)
+    memory_error, assertion_error, system_exit = MemoryError, AssertionError, SystemExit
 
-    program = job["program"]
-    pristine_builtins = dict(builtins.__dict__)
-    namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
+    def report(**fields: object) -> None:
+        write(verdict_w, (dumps({"token": token, **fields}) + "\n").encode())
+
+    def flush() -> None:
+        for stream in streams:
+            with contextlib.suppress(BaseException):
+                stream.flush()
+
+    def failure(exc: BaseException) -> str:
+        if is_a(exc, memory_error):
+            return "memory"
+        return "failed" if is_a(exc, (assertion_error, system_exit)) else "runtime_error"
+
+    def detail(exc: BaseException) -> str | None:
+        try:
+            return describe(exc)
+        except BaseException:  # a hostile exception may break str(); the status stands
+            return None
+
+    program_module = types.ModuleType("__main__")  # `import __main__` finds the program
+    namespace = program_module.__dict__
+    namespace["__builtins__"] = builtins
+    sys.modules["__main__"] = program_module
     try:
-        code = compile(program, "<program>", "exec")
+        code = compile(job["program"], "<program>", "exec")
     except BaseException as exc:
         report(phase="compile", status="runtime_error", detail=describe(exc))
-        os._exit(0)
+        exit_now(0)
 
     test_code = None
     if "code" in test:
@@ -177,46 +200,42 @@ def child_main(job: dict, test: dict, uid: int, fds: tuple[int, int, int, int], 
             test_code = compile(test["code"], "<test>", "exec")
         except BaseException as exc:  # a broken test is a harness problem
             report(phase="test", status="runtime_error", detail="test: " + describe(exc))
-            os._exit(0)
+            exit_now(0)
 
     try:
         exec(code, namespace)
     except BaseException as exc:  # SystemExit from the program too
-        flush_streams()
-        if test_code is None and isinstance(exc, SystemExit) and exc.code in (None, 0):
+        flush()
+        if test_code is None and is_a(exc, system_exit) and exc.code in (None, 0):
             report(phase="test", status="passed")  # a normal end; the runner compares stdout
         elif test_code is None:  # stdin/stdout form: a crash fails this input only
-            report(phase="test", status=classify(exc), detail=describe(exc))
+            status = "memory" if is_a(exc, memory_error) else "runtime_error"
+            report(phase="test", status=status, detail=detail(exc))
         else:
-            report(phase="load", status=classify(exc), detail=describe(exc))
-        os._exit(0)
+            status = "memory" if is_a(exc, memory_error) else "runtime_error"
+            report(phase="load", status=status, detail=detail(exc))
+        exit_now(0)
 
     if test_code is None:
-        flush_streams()
+        flush()
         report(phase="test", status="passed")  # the runner compares stdout
-        os._exit(0)
+        exit_now(0)
 
     report(phase="loaded")
-    # undo a classic hack: module-level code that patches builtins the test uses (abs, len...)
-    builtins.__dict__.clear()
-    builtins.__dict__.update(pristine_builtins)
+    # undo classic hacks: patched builtins the test uses (abs, len...), a tracer that skips lines
+    builtins_dict.clear()
+    builtins_dict.update(pristine_builtins)
     namespace["__builtins__"] = builtins
+    settrace(None)
     try:
         exec(test_code, namespace)
     except BaseException as exc:
-        flush_streams()
-        status = "failed" if isinstance(exc, SystemExit) else classify(exc)
-        report(phase="test", status=status, detail=describe(exc))
-        os._exit(0)
-    flush_streams()
+        flush()
+        report(phase="test", status=failure(exc), detail=detail(exc))
+        exit_now(0)
+    flush()
     report(phase="test", status="passed")
-    os._exit(0)
-
-
-def flush_streams() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(BaseException):
-            stream.flush()
+    exit_now(0)
 
 
 # --- the runner side ---------------------------------------------------------------------
