@@ -119,6 +119,23 @@ HOSTILE: dict[str, dict[str, Any]] = {
         ),
         "tests": [{"stdin": "", "stdout": CANARY}],
     },
+    "reading the expected output from the harness's frames": {
+        "completion": fenced(
+            """
+            import sys
+            frame, answer = sys._getframe(), ''
+            while frame is not None:
+                for value in list(frame.f_locals.values()):
+                    if isinstance(value, dict) and isinstance(value.get('stdout'), str):
+                        answer = value['stdout']
+                    if isinstance(value, dict) and isinstance(value.get('tests'), list):
+                        answer = answer or ''.join(t.get('stdout', '') for t in value['tests'])
+                frame = frame.f_back
+            print(answer)
+            """
+        ),
+        "tests": [{"stdin": "", "stdout": "the hidden answer"}],
+    },
     "writing outside the work dir": assert_item(
         """
         def f():

@@ -103,14 +103,14 @@ def describe(exc: BaseException) -> str:
     return short(f"{type(exc).__name__}: {exc}".rstrip(": "))
 
 
-def drop_privileges(uid: int, job: dict) -> None:
+def drop_privileges(uid: int, limits: dict) -> None:
     """Limits first (lowering rlimits needs no privilege), then the uid switch."""
-    memory = job["memory_mb"] * 1024 * 1024
-    cpu_s = math.ceil(job["timeout_s"]) + 1
+    memory = limits["memory_mb"] * 1024 * 1024
+    cpu_s = math.ceil(limits["timeout_s"]) + 1
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
-    resource.setrlimit(resource.RLIMIT_NPROC, (job["nproc"], job["nproc"]))
-    file_size = job.get("file_size_bytes", 64 * 1024 * 1024)
+    resource.setrlimit(resource.RLIMIT_NPROC, (limits["nproc"], limits["nproc"]))
+    file_size = limits["file_size_bytes"] or 64 * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
@@ -129,6 +129,15 @@ def drop_privileges(uid: int, job: dict) -> None:
 def child_main(job: dict, test: dict, uid: int, fds: tuple[int, int, int, int], token: str) -> None:
     """Runs in the forked child; never returns."""
     stdin_r, out_w, err_w, verdict_w = fds
+    # Keep what this test needs, then empty this process's copy of the job: the frames below
+    # (run_job, run_child) still reference it, and expected outputs and other tests must not be
+    # one frame walk away from the program.
+    program, source = job["program"], test.get("code")
+    limits = {key: job.get(key) for key in ("memory_mb", "timeout_s", "nproc", "file_size_bytes")}
+    for other in job["tests"]:
+        other.clear()
+    job["tests"].clear()
+    job.clear()
     try:
         os.setpgid(0, 0)
         os.dup2(stdin_r, 0)
@@ -137,7 +146,7 @@ def child_main(job: dict, test: dict, uid: int, fds: tuple[int, int, int, int], 
         # the attach stream (the runner's own stdin/stdout) must not reach the program
         os.closerange(3, verdict_w)
         os.closerange(verdict_w + 1, 1024)
-        drop_privileges(uid, job)
+        drop_privileges(uid, limits)
         os.chdir("/tmp")
         os.environ.clear()
         os.environ.update(CHILD_ENV)
@@ -189,15 +198,15 @@ def child_main(job: dict, test: dict, uid: int, fds: tuple[int, int, int, int], 
     namespace["__builtins__"] = builtins
     sys.modules["__main__"] = program_module
     try:
-        code = compile(job["program"], "<program>", "exec")
+        code = compile(program, "<program>", "exec")
     except BaseException as exc:
         report(phase="compile", status="runtime_error", detail=describe(exc))
         exit_now(0)
 
     test_code = None
-    if "code" in test:
+    if source is not None:
         try:
-            test_code = compile(test["code"], "<test>", "exec")
+            test_code = compile(source, "<test>", "exec")
         except BaseException as exc:  # a broken test is a harness problem
             report(phase="test", status="runtime_error", detail="test: " + describe(exc))
             exit_now(0)
