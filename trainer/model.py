@@ -78,6 +78,7 @@ def build_tiny_tokenizer(alphabet: str = "ascii") -> Any:
         eos_token="<eos>",
         unk_token="<unk>",
         padding_side="left",
+        model_input_names=["input_ids", "attention_mask"],  # no token_type_ids for generate()
     )
     # Conversational prompts: contents joined, no role markers (the tiny model has no chat format).
     tokenizer.chat_template = (

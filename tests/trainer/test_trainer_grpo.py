@@ -12,7 +12,10 @@ import pytest
 from trainer_servers import REPO, free_port, items_seen
 
 pytest.importorskip("torch")
-pytest.importorskip("trl")
+trl = pytest.importorskip("trl")
+
+# TRL >= 1.0 passes `log_metric` to reward functions; older TRL (unsloth's pin) does not.
+LOGS_METRICS = hasattr(trl.GRPOTrainer, "_log_metric")
 
 pytestmark = [pytest.mark.train, pytest.mark.slow]
 
@@ -43,7 +46,8 @@ def test_smoke_recipe_runs_grpo_steps_with_rewards_over_http(
     history = log_history(out)
     steps = [e for e in history if "rewards/math_reward/mean" in e]
     assert len(steps) == 3
-    assert all(e["math_reward/frac_unscored"] == 0.0 for e in steps)
+    if LOGS_METRICS:
+        assert all(e["math_reward/frac_unscored"] == 0.0 for e in steps)
     assert all("rewards/format_reward/mean" in e for e in steps)
     # 3 steps x 16 completions, each scored by both endpoints of the live service.
     assert items_seen(service_url, "math") - math_before == 48
@@ -77,8 +81,9 @@ def test_run_learns_and_trainer_state_shows_it(learned_run: tuple[Path, dict]) -
         f"learning run: {summary['steps']} steps, {summary['seconds']} s, {first:.3f} -> {last:.3f}"
     )
     assert last >= 2 * first and last >= 0.5, rewards
-    correct = [e["math_reward/frac_correct"] for e in logged]
-    assert correct[-1] > correct[0] + 0.3
+    if LOGS_METRICS:
+        correct = [e["math_reward/frac_correct"] for e in logged]
+        assert correct[-1] > correct[0] + 0.3
     assert summary["items_seen"] == summary["steps"] * 64  # every reward came from the service
 
 
@@ -124,9 +129,10 @@ def test_training_survives_an_unreachable_service(tmp_path: Path) -> None:
         processing_class=tokenizer,
     )
     trainer.train()  # no exception: rewards are None (NaN), advantages 0
-    steps = [e for e in trainer.state.log_history if "math_reward/frac_unscored" in e]
+    steps = [e for e in trainer.state.log_history if "rewards/math_reward/mean" in e]
     assert len(steps) == 2
-    assert all(e["math_reward/frac_unscored"] == 1.0 for e in steps)
+    if LOGS_METRICS:
+        assert all(e["math_reward/frac_unscored"] == 1.0 for e in steps)
     means = [e["rewards/math_reward/mean"] for e in steps]
     assert all(m is None or math.isnan(m) for m in means)  # no score, not a zero score
 
@@ -151,7 +157,7 @@ def test_sync_and_async_reward_functions_mix_in_one_trainer(
         report_to=[], save_strategy="no", disable_tqdm=True,
     )  # fmt: skip
     funcs = [
-        remote_math_reward(client, extract="flexible", mode="async"),
+        remote_math_reward(client, extract="flexible"),  # async where TRL awaits it (>= 0.27)
         remote_format_reward(client, mode="sync"),
     ]
     trainer = GRPOTrainer(

@@ -63,7 +63,7 @@ def test_marker_code_is_scored_remotely_and_never_runs_here(
     )
     before = items_seen(docker_service_url, "code")
     client = RewardClient(ClientConfig(url=docker_service_url, max_retries=1))
-    func = remote_code_reward(client, timeout_s=10)
+    func = remote_code_reward(client, timeout_s=10, mode="async")
     rewards = asyncio.run(
         func(
             prompts=["p"],
