@@ -139,7 +139,8 @@ class SandboxContainer:
             with docker_errors("remove sandbox container"):
                 self._client.api.remove_container(self.id, force=True, v=True)
         except ContainerLost as exc:
-            if "No such container" not in str(exc) and "vanished" not in str(exc):
+            gone = ("No such container", "vanished", "already in progress")
+            if not any(reason in str(exc) for reason in gone):
                 logger.warning("could not remove sandbox container %s: %s", self.id[:12], exc)
         except Exception as exc:
             logger.warning("could not remove sandbox container %s: %s", self.id[:12], exc)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import gc
 import json
 import math
 import os
@@ -50,6 +51,7 @@ OOM_FILES = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.
 CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
 DETAIL_CHARS = 400
 HEADER = struct.Struct(">I")
+PRISTINE_BUILTINS = dict(builtins.__dict__)  # taken once; every test child restores it
 MAX_FRAME_BYTES = 256 * 1024 * 1024
 
 
@@ -147,9 +149,7 @@ def child_main(job: dict, test: dict, uid: int, fds: tuple[int, int, int, int], 
         os.closerange(3, verdict_w)
         os.closerange(verdict_w + 1, 1024)
         drop_privileges(uid, limits)
-        os.chdir("/tmp")
-        os.environ.clear()
-        os.environ.update(CHILD_ENV)
+        os.chdir("/tmp")  # the environment was reset once, in main()
         sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - lives until exit
         sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
@@ -171,7 +171,7 @@ def child_main(job: dict, test: dict, uid: int, fds: tuple[int, int, int, int], 
         sys.settrace,
     )
     streams = (sys.stdout, sys.stderr)
-    builtins_dict, pristine_builtins = builtins.__dict__, dict(builtins.__dict__)
+    builtins_dict, pristine_builtins = builtins.__dict__, PRISTINE_BUILTINS
     memory_error, assertion_error, system_exit = MemoryError, AssertionError, SystemExit
 
     def report(**fields: object) -> None:
@@ -304,6 +304,7 @@ def observe(pid: int, job: dict, test: dict, seen: Observed, fds: tuple, token: 
     poller = select.poll()
     readers = {out_r: seen.stdout, err_r: seen.stderr, verdict_r: bytearray()}
     for fd in readers:
+        os.set_blocking(fd, False)
         poller.register(fd, select.POLLIN)
     if pidfd >= 0:
         poller.register(pidfd, select.POLLIN)
@@ -374,8 +375,7 @@ def open_pidfd(pid: int) -> int:
 def drain(
     fd: int, buffer: bytearray, limit: int, poller: object, until_empty: bool = False
 ) -> None:
-    """Reads what is available without blocking; keeps at most limit+1 bytes."""
-    os.set_blocking(fd, False)
+    """Reads what is available (fd is non-blocking); keeps at most limit+1 bytes."""
     for _ in range(1024 if until_empty else 1):
         try:
             chunk = os.read(fd, 65536)
@@ -543,6 +543,10 @@ def main() -> int:
     if uid <= 0:
         log("the sandbox uid must not be root")
         return 2
+    # the children inherit this: nothing of the image's environment reaches the program
+    os.environ.clear()
+    os.environ.update(CHILD_ENV)
+    gc.freeze()  # keeps the runner's objects out of the children's collections (fewer copies)
     write_frame(1, {"ready": True, "uid": uid, "python": sys.version.split()[0]})
     while True:
         try:
