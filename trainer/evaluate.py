@@ -148,26 +148,29 @@ def grade(
     }
 
 
-def load_trained(args: EvalArguments, adapter: str) -> tuple[Any, Any]:
+def load_trained(adapter: str, base: Any, base_tokenizer: Any) -> tuple[Any, Any]:
+    """The trained model: LoRA on top of `base` (reused, not loaded twice), or a full model."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from trainer.model import load_policy
-
     path = Path(adapter)
-    tokenizer_dir = path if (path / "tokenizer_config.json").exists() else None
     if (path / "adapter_config.json").exists():
         from peft import PeftModel
 
-        base, tokenizer, _ = load_policy(args.model_name_or_path, use_peft=False, seed=args.seed)
         model: Any = PeftModel.from_pretrained(base, adapter)
     else:
         model = AutoModelForCausalLM.from_pretrained(adapter)
-        tokenizer = None
-    if tokenizer_dir is not None:
-        tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
-    if tokenizer is None:
-        raise SystemExit(f"no tokenizer in {adapter}; pass a directory saved by grpo-train")
-    return model, tokenizer
+    if (path / "tokenizer_config.json").exists():
+        return model, AutoTokenizer.from_pretrained(adapter)
+    return model, base_tokenizer
+
+
+def on_device(model: Any) -> Any:
+    """Move to the GPU when there is one, unless accelerate already placed it (device_map)."""
+    from trainer.model import cuda_available
+
+    if cuda_available() and getattr(model, "hf_device_map", None) is None:
+        return model.to("cuda")
+    return model
 
 
 def write_chart(report: dict[str, Any], path: str) -> None:
@@ -203,7 +206,6 @@ def evaluate(args: EvalArguments) -> dict[str, Any]:
     base_model, base_tokenizer, _ = load_policy(
         args.model_name_or_path, use_peft=False, seed=args.seed
     )
-    trained_model, trained_tokenizer = load_trained(args, adapter)
     rows = load_named(
         args.dataset_name,
         args.eval_split,
@@ -225,14 +227,15 @@ def evaluate(args: EvalArguments) -> dict[str, Any]:
         "models": {},
         "args": asdict(args),
     }
-    for name, model, tokenizer in (
-        ("base", base_model, base_tokenizer),
-        ("trained", trained_model, trained_tokenizer),
-    ):
+
+    def run(name: str, model: Any, tokenizer: Any) -> None:
         start = time.monotonic()
-        completions = generate(model, tokenizer, prompts, args)
+        completions = generate(on_device(model), tokenizer, prompts, args)
         report["models"][name] = grade(client, rows, completions, args)
         report["models"][name]["seconds"] = round(time.monotonic() - start, 1)
+
+    run("base", base_model, base_tokenizer)
+    run("trained", *load_trained(adapter, base_model, base_tokenizer))
     report_path = args.report or str(Path(adapter) / "eval.json")
     chart_path = args.chart or str(Path(report_path).with_suffix(".png"))
     Path(report_path).parent.mkdir(parents=True, exist_ok=True)

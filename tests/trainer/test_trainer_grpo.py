@@ -172,3 +172,31 @@ def test_sync_and_async_reward_functions_mix_in_one_trainer(
     assert len(logged) == 2 and all("rewards/math_reward/mean" in e for e in logged)
     assert items_seen(service_url, "math") - before[0] == 16
     assert items_seen(service_url, "format") - before[1] == 16
+
+
+def test_lora_path_from_a_local_model_dir_trains_and_evaluates(
+    service_url: str, tmp_path: Path
+) -> None:
+    """The path real models take (transformers + peft LoRA, adapter saved, grpo-eval on top)."""
+    from trainer.cli import train_main
+    from trainer.evaluate import main as eval_main
+    from trainer.model import build_tiny_model, build_tiny_tokenizer
+
+    base = tmp_path / "base"
+    tokenizer = build_tiny_tokenizer("digits")
+    build_tiny_model(tokenizer).save_pretrained(base)
+    tokenizer.save_pretrained(base)
+    out = tmp_path / "lora"
+    recipe = str(REPO / "recipes/learn-cpu.yaml")
+    common = ["--model_name_or_path", str(base), "--reward_url", service_url]
+    summary = train_main(
+        [
+            *("--config", recipe, "--output_dir", str(out), *common, "--max_steps", "3"),
+            *("--use_peft", "true", "--lora_r", "4", "--lora_alpha", "8"),
+            *("--lora_target_modules", "q_proj", "v_proj"),
+        ]
+    )
+    assert summary["steps"] == 3
+    assert (out / "adapter_config.json").exists() and (out / "trainer_state.json").exists()
+    report = eval_main(["--config", recipe, "--adapter", str(out), *common, "--eval_limit", "20"])
+    assert set(report["models"]) == {"base", "trained"} and report["n"] == 20
