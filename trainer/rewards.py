@@ -17,8 +17,9 @@ the factories return `async def` functions there; older TRL (what unsloth pins) 
 them, so there they return a synchronous wrapper. `mode="async"|"sync"` forces either.
 
 Where TRL passes `log_metric` (1.0+), each function also logs what the service saw for the batch:
-`<name>/frac_<status>` for every status it reported (for code always `timeout`, `no_code` and
-`infra_error`, so dashboards get zeros too) and `<name>/frac_unscored` (items that came back
+`<name>/frac_<status>` for every item status it reported (for code also `frac_timeout`: items
+with a test that hit the time limit; `timeout`, `no_code` and `infra_error` are always logged for
+code, so dashboards get zeros too) and `<name>/frac_unscored` (items that came back
 `None`); through `log_extra` it adds a `<name>_status` column to TRL's completions table.
 
 Left out: scoring itself (the service does it; nothing here executes a completion), and
@@ -171,11 +172,20 @@ def _log_statuses(
                     counts[f"{part}/frac_{sub.get('status')}"] += 1
     else:
         counts.update(f"frac_{r.get('status')}" for r in scored)
+    if kind == "code":  # an item "timed out" when any of its tests hit the time limit
+        counts["frac_timeout"] += sum(
+            r.get("status") != "timeout" and _any_test_status(r, "timeout") for r in scored
+        )
     for status in _ALWAYS_LOGGED.get(kind, ()):
         counts.setdefault(f"frac_{status}", 0)
     for key, count in sorted(counts.items()):
         _safely(log_metric, f"{name}/{key}", count / total)
     _safely(log_metric, f"{name}/frac_unscored", (total - len(scored)) / total)
+
+
+def _any_test_status(result: Result, status: str) -> bool:
+    tests = result.get("tests") or []
+    return any(isinstance(t, Mapping) and t.get("status") == status for t in tests)
 
 
 def _safely(hook: Callable[..., Any], *args: Any) -> None:
@@ -275,7 +285,7 @@ def remote_code_reward(
 
     def build(i: int, text: str, columns: Mapping[str, Sequence[Any]]) -> dict[str, Any] | None:
         tests = _column(columns, tests_column, i)
-        if tests is not None:
+        if tests is not None and len(tests) > 0:  # an empty list would fail the whole request
             return {"completion": text, "tests": _tests_list(tests)}
         test = _column(columns, test_column, i)
         entry_point = _column(columns, entry_point_column, i)

@@ -76,3 +76,25 @@ def test_marker_code_is_scored_remotely_and_never_runs_here(
     assert items_seen(docker_service_url, "code") - before == 1  # the service ran it
     assert rewards == [1.0]  # the program ran and passed its test...
     assert not marker.exists()  # ... in the sandbox, not on this machine
+
+
+def test_code_reward_logs_what_the_sandbox_saw(docker_service_url: str) -> None:
+    logged: dict[str, float] = {}
+    client = RewardClient(ClientConfig(url=docker_service_url, max_retries=1))
+    func = remote_code_reward(client, timeout_s=1, mode="async")
+    completions = [
+        "```python\ndef f():\n    return 1\n```",
+        "```python\ndef f():\n    while True:\n        pass\n```",
+        "I would rather not write code.",
+        "```python\ndef f():\n    return 2\n```",
+    ]
+    tests = [["assert f() == 1"]] * 4
+    rewards = asyncio.run(func(completions=completions, tests=tests, log_metric=logged.__setitem__))
+    if None in rewards:
+        pytest.skip("/code could not score (503 or infra error): see the service log")
+    assert rewards[0] == 1.0 and rewards[1] == rewards[3]  # a hang scores like a failure
+    assert logged["code_reward/frac_passed"] == 0.25
+    assert logged["code_reward/frac_no_code"] == 0.25
+    assert logged["code_reward/frac_timeout"] == 0.25
+    assert logged["code_reward/frac_infra_error"] == 0.0
+    assert logged["code_reward/frac_unscored"] == 0.0
