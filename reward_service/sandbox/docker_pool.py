@@ -73,7 +73,8 @@ class DockerSandbox:
         )
         # a thread per container plus room for creating replacements
         self._executor = ThreadPoolExecutor(config.size * 2 + 2, thread_name_prefix="sandbox")
-        self._idle: asyncio.Queue[SandboxContainer] = asyncio.Queue()
+        # None in the queue is a wake-up: "the pool may be dead, look again" (see _acquire)
+        self._idle: asyncio.Queue[SandboxContainer | None] = asyncio.Queue()
         self._live = 0
         self._fresh_slots = asyncio.Semaphore(config.size)
         self._background: set[asyncio.Task[None]] = set()
@@ -113,7 +114,9 @@ class DockerSandbox:
             task.cancel()
         containers = []
         while not self._idle.empty():
-            containers.append(self._idle.get_nowait())
+            box = self._idle.get_nowait()
+            if box is not None:
+                containers.append(box)
         await asyncio.gather(*(self._call(c.remove) for c in containers), return_exceptions=True)
         if self._client is not None:
             # containers still busy belong to cancelled requests: sweep by label
@@ -129,7 +132,7 @@ class DockerSandbox:
             "pool_id": self._spec.pool_id,  # the value of the containers' pool label
             "pool_size": self._live,
             "pool_target": self.config.size,
-            "idle": self._idle.qsize(),
+            "idle": self._idle.qsize(),  # may count one wake-up marker
             "last_error": self._last_error,
         }
 
@@ -190,12 +193,15 @@ class DockerSandbox:
     async def _acquire(self) -> SandboxContainer:
         """Waits for an idle container; gives up only when the pool has none left at all."""
         while True:
-            if self._live == 0 and (self._start_error or not self._background):
+            if self._dead():
+                self._idle.put_nowait(None)  # pass the news on to the next waiter
                 raise SandboxUnavailable(self._start_error or "no sandbox containers are running")
-            try:
-                return await asyncio.wait_for(self._idle.get(), timeout=1.0)
-            except asyncio.TimeoutError:
-                continue
+            box = await self._idle.get()
+            if box is not None:
+                return box
+
+    def _dead(self) -> bool:
+        return self._live == 0 and (self._start_error is not None or not self._background)
 
     # --- pool maintenance -------------------------------------------------------------------
 
@@ -218,6 +224,8 @@ class DockerSandbox:
                 box = await self._call(self._new_container)
             except SandboxError as exc:
                 self._start_error = self._last_error = str(exc)
+                if self._dead():
+                    self._idle.put_nowait(None)  # wake the waiters: they fail fast
                 logger.error("cannot start a sandbox container (retry in %.1fs): %s", delay_s, exc)
                 await asyncio.sleep(delay_s)
                 delay_s = min(delay_s * 2, 30.0)
