@@ -98,6 +98,9 @@ class SandboxContainer:
     def __init__(self, client: docker.DockerClient, spec: ContainerSpec) -> None:
         self.uid = random_uid()
         self.jobs_done = 0
+        # the pool's recycling bookkeeping: a successor was asked for / is up
+        self.successor_requested = False
+        self.retire = False
         self._client = client
         self._buffer = bytearray()
         with docker_errors("create sandbox container"):

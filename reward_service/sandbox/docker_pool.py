@@ -18,7 +18,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -175,11 +175,23 @@ class DockerSandbox:
         except BaseException:
             self._replace(box)  # also on cancellation: the runner may be mid-job
             raise
-        if box.jobs_done >= self.config.jobs_per_container or not reply.get("clean", False):
-            self._replace(box)
-        else:
-            self._idle.put_nowait(box)
+        self._release(box, clean=bool(reply.get("clean", False)))
         return result
+
+    def _release(self, box: SandboxContainer, clean: bool) -> None:
+        """Back to the pool, or out of it. A container at its job limit keeps serving until
+        its successor is up, so recycling never leaves a CPU idle for a container start."""
+        if not clean:
+            self._replace(box)
+        elif box.jobs_done < self.config.jobs_per_container:
+            self._idle.put_nowait(box)
+        elif box.retire:
+            self._retire(box)
+        else:
+            if not box.successor_requested:
+                box.successor_requested = True
+                self._spawn(self._successor(box))
+            self._idle.put_nowait(box)
 
     async def _run_fresh(self, job: Job) -> JobResult:
         async with self._fresh_slots:
@@ -197,7 +209,9 @@ class DockerSandbox:
                 self._idle.put_nowait(None)  # pass the news on to the next waiter
                 raise SandboxUnavailable(self._start_error or "no sandbox containers are running")
             box = await self._idle.get()
-            if box is not None:
+            if box is not None and box.retire:
+                self._retire(box)
+            elif box is not None:
                 return box
 
     def _dead(self) -> bool:
@@ -209,12 +223,51 @@ class DockerSandbox:
         self._live += 1
         self._idle.put_nowait(box)
 
-    def _replace(self, box: SandboxContainer) -> None:
-        """Swaps a used or broken container for a new one, in the background."""
-        self._live -= 1
-        task = asyncio.get_running_loop().create_task(self._replacement(box))
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    def _replace(self, box: SandboxContainer) -> None:
+        """Swaps a broken container for a new one, in the background."""
+        if box.retire:  # no longer counted; its successor already serves
+            self._spawn(self._call(box.remove))
+            return
+        self._live -= 1
+        self._spawn(self._replacement(box))
+
+    def _retire(self, box: SandboxContainer) -> None:
+        """Removes a container whose successor already serves (it was uncounted then)."""
+        self._spawn(self._call(box.remove))
+
+    async def _successor(self, old: SandboxContainer) -> None:
+        try:
+            box = await self._call(self._new_container)
+        except SandboxError as exc:
+            old.successor_requested = False  # the old one serves on; asked again next release
+            logger.warning("cannot start a successor container: %s", exc)
+            return
+        if self._closed:
+            await self._call(box.remove)
+            return
+        old.retire = True  # busy: it leaves at its release; idle: right now
+        self._live -= 1
+        self._add(box)
+        if self._take_idle(old):
+            self._retire(old)
+
+    def _take_idle(self, box: SandboxContainer) -> bool:
+        """Takes `box` out of the idle queue if it is there (synchronous: no waiter interleaves)."""
+        found, kept = False, []
+        while not self._idle.empty():
+            item = self._idle.get_nowait()
+            if item is box:
+                found = True
+            else:
+                kept.append(item)
+        for item in kept:
+            self._idle.put_nowait(item)
+        return found
 
     async def _replacement(self, old: SandboxContainer) -> None:
         await self._call(old.remove)
