@@ -52,3 +52,12 @@ class Settings(BaseSettings):
     sandbox_memory_mb: int = Field(256, ge=16, description="Default memory per program.")
     sandbox_max_memory_mb: int = Field(1024, ge=16, description="Clamp for requested memory.")
     sandbox_output_bytes: int = Field(65536, ge=1024, description="stdout/stderr cap per test.")
+    sandbox_processes: int = Field(
+        32, ge=1, le=1024, description="Processes+threads a program may run at once."
+    )
+    sandbox_tmpfs_mb: int = Field(
+        64, ge=1, le=4096, description="Writable /tmp (and /dev/shm) per container, in RAM."
+    )
+    sandbox_cpus_per_container: float = Field(
+        1.0, gt=0, le=64, description="CPU quota of each warm container."
+    )

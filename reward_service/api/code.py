@@ -83,6 +83,9 @@ def resolve_limits(settings: Settings, requested: CodeLimits | None = None) -> S
         timeout_s=min(timeout_s, settings.sandbox_max_timeout_s),
         memory_mb=min(memory_mb, settings.sandbox_max_memory_mb),
         output_bytes=settings.sandbox_output_bytes,
+        processes=settings.sandbox_processes,
+        # one file may fill the work dir, no more
+        file_size_mb=settings.sandbox_tmpfs_mb,
     )
 
 

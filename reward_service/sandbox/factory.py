@@ -18,7 +18,7 @@ RUNNER_OVERHEAD_MB = 128  # the runner's interpreter plus page cache headroom
 
 
 def pool_config(settings: Settings) -> DockerPoolConfig:
-    tmpfs_mb = 64
+    tmpfs_mb = settings.sandbox_tmpfs_mb
     return DockerPoolConfig(
         image=settings.sandbox_image,
         pool_size=settings.sandbox_pool_size,
@@ -26,6 +26,9 @@ def pool_config(settings: Settings) -> DockerPoolConfig:
         # tmpfs pages count against the container's memory, so the largest job must fit beside it
         container_memory_mb=settings.sandbox_max_memory_mb + tmpfs_mb + RUNNER_OVERHEAD_MB,
         tmpfs_mb=tmpfs_mb,
+        cpus_per_container=settings.sandbox_cpus_per_container,
+        # the runner and its wipe child need a few pids beyond the program's budget
+        pids_per_container=settings.sandbox_processes + 32,
     )
 
 
