@@ -91,6 +91,26 @@ HOSTILE: dict[str, dict[str, Any]] = {
         """,
         "assert f() == 1",
     ),
+    "segfault": assert_item(
+        "import ctypes\ndef f():\n    return ctypes.string_at(0)", "assert f() == 1"
+    ),
+    "C stack overflow": assert_item(
+        "import sys\nsys.setrecursionlimit(10**7)\ndef f(n=0):\n    return f(n + 1)",
+        "assert f() == 1",
+    ),
+    "escaping the process group": assert_item(
+        """
+        import os
+        def f():
+            if os.fork() == 0:
+                os.setsid()  # out of the test's process group and session
+                while True:
+                    pass
+            while True:
+                pass
+        """,
+        "assert f() == 1",
+    ),
     "huge output": assert_item("def f():\n    while True: print('x' * 65536)", "assert f() == 1"),
     "network egress": assert_item(
         """
