@@ -220,3 +220,15 @@ def test_requested_timeout_applies(docker_client: TestClient) -> None:
 def test_healthz_reports_the_pool(docker_client: TestClient) -> None:
     code = docker_client.get("/healthz").json()["backends"]["code"]
     assert code["ready"] is True and code["pool_size"] == 2 and code["backend"] == "docker"
+
+
+def test_app_starts_without_a_usable_sandbox_and_says_why() -> None:
+    # a missing image (or no Docker at all): the service still serves /math, /code answers 503
+    settings = make_settings(sandbox_backend="docker", sandbox_image="reward-sandbox-missing:none")
+    with TestClient(create_app(settings)) as client:
+        response = client.post("/code", json={"items": [{"completion": ADD, "tests": ["1"]}]})
+        assert response.status_code == 503
+        assert "did not start" in response.json()["detail"]
+        assert client.get("/healthz").json()["backends"]["code"]["ready"] is False
+        math = client.post("/math", json={"items": [{"completion": "#### 4", "answer": "4"}]})
+        assert math.status_code == 200
