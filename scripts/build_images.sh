@@ -40,8 +40,9 @@ have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
 docker info >/dev/null 2>&1 || { log "Docker engine not reachable (is dockerd running?)"; exit 1; }
 
-# The hash covers the build inputs, so editing runner.py or the Dockerfile triggers a rebuild.
-sources_hash="$(cat "$CONTEXT/Dockerfile" "$CONTEXT/runner.py" | sha256sum | cut -c1-16)"
+# The hash covers the build inputs (names and contents), so any edit triggers a rebuild.
+sources_hash="$(cd "$CONTEXT" && find . -type f ! -path '*/__pycache__/*' -print0 | sort -z \
+  | xargs -0 sha256sum | sha256sum | cut -c1-16)"
 
 pick_base() {
   if [[ "$offline" != yes ]]; then

@@ -159,7 +159,8 @@ HOSTILE: dict[str, dict[str, Any]] = {
     "writing outside the work dir": assert_item(
         """
         def f():
-            for path in ('/etc/passwd', '/opt/sandbox/runner.py', '/usr/bin/x', '/root/x', '/x'):
+            runner = '/opt/sandbox/sandbox_runner/__main__.py'
+            for path in ('/etc/passwd', runner, '/usr/bin/x', '/root/x', '/x'):
                 try:
                     open(path, 'a').write('pwned')
                     return 1

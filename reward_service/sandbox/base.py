@@ -69,7 +69,7 @@ class Job(BaseModel):
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     def wire(self, job_id: str) -> dict[str, Any]:
-        """The frame the in-container runner reads (sandbox_images/python/runner.py)."""
+        """The frame the in-container runner reads (sandbox_images/python/sandbox_runner)."""
         limits = self.limits
         return {
             "id": job_id,

@@ -1,9 +1,10 @@
 """One locked-down sandbox container and the framed stream to the runner inside it.
 
 Blocking code: the pool calls it from worker threads. The container's main process is the
-runner (sandbox_images/python/runner.py); we attach to its stdin/stdout once, before start, and
-then exchange length-prefixed JSON frames, so a job costs no `docker exec` and no container
-start. Docker multiplexes the attached stdout in its own 8-byte-header frames, unpacked here.
+runner (sandbox_images/python/sandbox_runner); we attach to its stdin/stdout once, before
+start, and then exchange length-prefixed JSON frames, so a job costs no `docker exec` and no
+container start. Docker multiplexes the attached stdout in its own 8-byte-header frames,
+unpacked here.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ FRAME = struct.Struct(">I")  # our frames: 4-byte big-endian length, then JSON
 DOCKER_HEADER = struct.Struct(">BxxxI")  # Docker's: stream type, 3 pad bytes, length
 MAX_REPLY_BYTES = 64 * 1024 * 1024
 START_TIMEOUT_S = 30.0
-# the runner's own needs; see the runner's docstring for why each one
+# the runner's own needs; sandbox_images/python/sandbox_runner/__init__.py says why
 RUNNER_CAPABILITIES = ["SETUID", "SETGID", "KILL"]
 # SysV IPC objects and POSIX message queues outlive a job and no reset can list them cheaply,
 # so none can be created (multiprocessing's locks use /dev/shm, which the runner wipes)
