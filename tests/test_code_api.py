@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from reward_service.api.code import CodeLimits, resolve_limits
+from reward_service.api.code import resolve_limits
+from reward_service.api.schemas import CodeLimits
 from reward_service.app import create_app
 from reward_service.rewards.code import CodeItem, build_job, extract_program, score_code_items
 from reward_service.sandbox import Job, JobResult, ProgramTestResult, SandboxLimits

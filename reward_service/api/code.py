@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from reward_service.api.deps import SettingsDep, check_batch_size
 from reward_service.api.observe import record_batch
-from reward_service.api.schemas import ERROR_RESPONSES, ErrorResponse
+from reward_service.api.schemas import ERROR_RESPONSES, CodeLimits, ErrorResponse
 from reward_service.rewards.code import CodeItem, CodeResult, score_code_items
 from reward_service.sandbox.base import SandboxBackend, SandboxLimits
 from reward_service.settings import Settings
@@ -25,15 +25,6 @@ router = APIRouter(
         503: {"model": ErrorResponse, "description": "No code sandbox is running on this server."},
     },
 )
-
-
-class CodeLimits(BaseModel):
-    """Requested limits; anything above the server's maxima is lowered to them."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    timeout_s: float | None = Field(None, gt=0, description="Wall-clock limit per test.")
-    memory_mb: int | None = Field(None, ge=16, description="Memory per program.")
 
 
 class CodeRequest(BaseModel):
@@ -89,19 +80,22 @@ def resolve_limits(settings: Settings, requested: CodeLimits | None = None) -> S
     )
 
 
+def sandbox_unavailable(settings: Settings) -> str:
+    """Why there is no sandbox, and what to do about it."""
+    if settings.sandbox_backend == "none":
+        why = "the code sandbox is disabled (REWARD_SANDBOX_BACKEND=none)"
+    else:
+        why = "the Docker sandbox did not start (see the service log and /healthz)"
+    return (
+        f"{why}. To enable /code: run dockerd, build the image with scripts/build_images.sh, "
+        "set REWARD_SANDBOX_BACKEND=docker and restart the service."
+    )
+
+
 def get_sandbox(request: Request) -> SandboxBackend:
     sandbox: SandboxBackend | None = request.app.state.sandbox
     if sandbox is None:
-        settings: Settings = request.app.state.settings
-        if settings.sandbox_backend == "none":
-            why = "the code sandbox is disabled (REWARD_SANDBOX_BACKEND=none)"
-        else:
-            why = "the Docker sandbox did not start (see the service log and /healthz)"
-        raise HTTPException(
-            503,
-            detail=f"{why}. To enable /code: run dockerd, build the image with "
-            "scripts/build_images.sh, set REWARD_SANDBOX_BACKEND=docker and restart the service.",
-        )
+        raise HTTPException(503, detail=sandbox_unavailable(request.app.state.settings))
     return sandbox
 
 

@@ -71,9 +71,14 @@ def install(app: FastAPI) -> None:
                     "detail": f"body is not valid JSON: {exc.detail}",
                 },
             )
-        code = {413: "request_too_large", 401: "unauthorized", 404: "not_found"}.get(
-            exc.status_code, "http_error"
-        )
+        code = {
+            401: "unauthorized",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "request_too_large",
+            422: "invalid_request",
+            503: "unavailable",
+        }.get(exc.status_code, "http_error")
         return JSONResponse(
             status_code=exc.status_code,
             content={"error": code, "detail": exc.detail},

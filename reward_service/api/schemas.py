@@ -7,8 +7,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 
+from reward_service.rewards.code import CodeResult, StdioTest
 from reward_service.rewards.format import FormatStyle
 from reward_service.rewards.math import ExtractMode, MathStatus
 
@@ -120,6 +129,15 @@ class FormatResponse(BaseModel):
     results: list[FormatResult]
 
 
+class CodeLimits(BaseModel):
+    """Requested limits; anything above the server's maxima is lowered to them."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    timeout_s: float | None = Field(None, gt=0, description="Wall-clock limit per test.")
+    memory_mb: int | None = Field(None, ge=16, description="Memory per program.")
+
+
 class ComponentWeights(_Strict):
     """Weight per reward component; a component left out (or null) is not computed."""
 
@@ -130,14 +148,31 @@ class ComponentWeights(_Strict):
     def active(self) -> dict[str, float]:
         return {name: w for name, w in self.model_dump().items() if w is not None}
 
+    @model_validator(mode="after")
+    def _at_least_one(self) -> ComponentWeights:
+        if not self.active():
+            raise ValueError("name at least one of math, format, code")
+        return self
+
 
 class ScoreItem(_Strict):
+    """A completion plus what each requested component needs (see /math and /code)."""
+
     completion: StrictStr
     answer: GoldAnswer | None = Field(None, description="Gold answer; needed by `math`.")
+    # The code component's fields, with the same meaning as on /code items.
+    tests: list[StrictStr] | list[StdioTest] | None = Field(
+        None, description="`code`: assert statements, or stdin/stdout pairs."
+    )
+    setup: StrictStr | None = Field(None, description="`code`: run before each assert.")
+    test: StrictStr | None = Field(None, description="`code`, HumanEval form: `check(candidate)`.")
+    entry_point: StrictStr | None = Field(None, description="`code`, HumanEval form.")
+    fresh: bool = Field(False, description="`code`: run in a container of its own.")
 
 
 class ScoreRequest(MathOptions, FormatOptions):
     items: list[ScoreItem]
+    limits: CodeLimits | None = Field(None, description="`code`: per-test limits, clamped.")
     components: ComponentWeights = Field(
         default_factory=lambda: ComponentWeights(math=1.0, format=1.0),
         description="The recipe's combined reward is `math + format`.",
@@ -161,6 +196,7 @@ class ScoreRequest(MathOptions, FormatOptions):
 class ScoreComponents(BaseModel):
     math: MathResult | None = None
     format: FormatResult | None = None
+    code: CodeResult | None = None
 
 
 class ScoreResult(BaseModel):

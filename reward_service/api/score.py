@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
 
+from reward_service.api.code import resolve_limits, sandbox_unavailable
 from reward_service.api.deps import LatexPoolDep, SettingsDep, check_batch_size
 from reward_service.api.observe import record_batch
 from reward_service.api.schemas import (
@@ -11,13 +13,54 @@ from reward_service.api.schemas import (
     FormatResult,
     MathResult,
     ScoreComponents,
+    ScoreItem,
     ScoreRequest,
     ScoreResponse,
     ScoreResult,
 )
 from reward_service.api.scorers import score_format, score_math
+from reward_service.rewards.code import CodeItem, CodeResult, score_code_items
+from reward_service.settings import Settings
 
 router = APIRouter(tags=["rewards"], responses=ERROR_RESPONSES)
+
+
+_CODE_FIELDS = ("completion", "tests", "setup", "test", "entry_point", "fresh")
+
+
+def _as_code_item(item: ScoreItem) -> CodeItem | str:
+    """The item's code part, or why it has none (an item error, not a failed batch)."""
+    try:
+        return CodeItem.model_validate({k: getattr(item, k) for k in _CODE_FIELDS})
+    except ValidationError as exc:
+        reason = "; ".join(e["msg"] for e in exc.errors())
+        return f"item has no usable tests for the code component: {reason}"
+
+
+async def score_code_component(
+    request: Request, body: ScoreRequest, settings: Settings
+) -> list[CodeResult]:
+    sandbox = request.app.state.sandbox
+    if sandbox is None:
+        # No sandbox is our problem, not the policy's: null rewards, and the batch still scores.
+        detail = sandbox_unavailable(settings)
+        return [CodeResult(reward=None, status="infra_error", detail=detail) for _ in body.items]
+    parsed = [_as_code_item(item) for item in body.items]
+    valid = [p for p in parsed if isinstance(p, CodeItem)]
+    scored = iter(
+        await score_code_items(
+            sandbox,
+            valid,
+            resolve_limits(settings, body.limits),
+            max_completion_chars=settings.max_completion_chars,
+        )
+    )
+    return [
+        next(scored)
+        if isinstance(p, CodeItem)
+        else CodeResult(reward=None, status="error", detail=p)
+        for p in parsed
+    ]
 
 
 def combine(weights: dict[str, float], parts: dict[str, float | None]) -> float | None:
@@ -40,29 +83,27 @@ async def score(
     """Computes each requested component for every item; `reward` is their weighted sum."""
     check_batch_size(len(body.items), settings)
     weights = body.components.active()
-    if not weights:
-        raise HTTPException(422, detail="components: name at least one of math, format, code")
-    if "code" in weights:
-        raise HTTPException(
-            503, detail="the code component needs the sandbox, which this server has not enabled"
-        )
     n = len(body.items)
     maths: list[MathResult | None] = [None] * n
     formats: list[FormatResult | None] = [None] * n
+    codes: list[CodeResult | None] = [None] * n
     if "math" in weights:
         maths = list(await score_math(body.items, body, settings.max_completion_chars, latex_pool))
     if "format" in weights:
         formats = list(score_format(body.items, body))
+    if "code" in weights:
+        codes = list(await score_code_component(request, body, settings))
     results = []
     statuses: list[str] = []
-    for m, f in zip(maths, formats, strict=True):
-        parts = {"math": m.reward if m else None, "format": f.reward if f else None}
+    for m, f, c in zip(maths, formats, codes, strict=True):
+        parts = {"math": m, "format": f, "code": c}
+        rewards = {name: part.reward if part else None for name, part in parts.items()}
         results.append(
             ScoreResult.model_construct(
-                reward=combine(weights, parts),
-                components=ScoreComponents.model_construct(math=m, format=f),
+                reward=combine(weights, rewards),
+                components=ScoreComponents.model_construct(math=m, format=f, code=c),
             )
         )
-        statuses.extend(f"{name}:{p.status}" for name, p in (("math", m), ("format", f)) if p)
+        statuses.extend(f"{name}:{part.status}" for name, part in parts.items() if part)
     record_batch(request, "score", n, statuses)
     return ScoreResponse.model_construct(results=results)
