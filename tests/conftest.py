@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from reward_service.app import create_app
 from reward_service.settings import Settings
+from tests.docker_support import require_docker
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GSM8K_DIR = SHARED / "data" / "gsm8k"
@@ -25,6 +26,15 @@ def make_settings(**overrides: object) -> Settings:
 def client() -> Iterator[TestClient]:
     """A client for an app with default limits; the lifespan runs (pools start and stop)."""
     with TestClient(create_app(make_settings()), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def docker_client() -> Iterator[TestClient]:
+    """An app with the real Docker sandbox (2 warm containers); skips without Docker or image."""
+    require_docker()
+    settings = make_settings(sandbox_backend="docker", sandbox_pool_size=2)
+    with TestClient(create_app(settings)) as test_client:
         yield test_client
 
 

@@ -6,7 +6,7 @@ real Docker sandbox.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -18,7 +18,6 @@ from reward_service.app import create_app
 from reward_service.rewards.code import CodeItem, build_job, extract_program, score_code_items
 from reward_service.sandbox import Job, JobResult, ProgramTestResult, SandboxLimits
 from tests.conftest import make_settings
-from tests.docker_support import require_docker
 
 ADD = "```python\ndef add(a, b):\n    return a + b\n```"
 
@@ -165,14 +164,6 @@ def test_openapi_documents_code_with_an_example(client: TestClient) -> None:
     assert "503" in operation["responses"]
     request = schema["components"]["schemas"]["CodeRequest"]
     assert request["examples"][0]["items"]
-
-
-@pytest.fixture(scope="module")
-def docker_client() -> Iterator[TestClient]:
-    require_docker()
-    settings = make_settings(sandbox_backend="docker", sandbox_pool_size=2)
-    with TestClient(create_app(settings)) as client:
-        yield client
 
 
 @pytest.mark.docker

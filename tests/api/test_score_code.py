@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 from reward_service.app import create_app
 from reward_service.sandbox import Job, JobResult, ProgramTestResult
 from tests.conftest import make_settings
-from tests.docker_support import require_docker
 
 ADD = "<think>add</think>\n```python\ndef add(a, b):\n    return a + b\n```"
 SUB = "```python\ndef add(a, b):\n    return a - b\n```"
@@ -66,14 +65,6 @@ def test_code_items_without_tests_are_item_errors_and_limits_are_passed_on() -> 
     assert results[1]["reward"] == pytest.approx(1.0 + 0.5 * 0.2)
     assert results[2]["reward"] == pytest.approx(-1.0)  # no_code
     assert len(sandbox.jobs) == 1 and sandbox.jobs[0].limits.timeout_s == 2
-
-
-@pytest.fixture(scope="module")
-def docker_client() -> Iterator[TestClient]:
-    require_docker()
-    settings = make_settings(sandbox_backend="docker", sandbox_pool_size=2)
-    with TestClient(create_app(settings)) as client:
-        yield client
 
 
 @pytest.mark.docker

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from trainer_servers import reward_service_available, reward_service_process
+from trainer_servers import reward_service_process
 
 
 @pytest.fixture(scope="session")
 def service_url() -> Iterator[str]:
     """`python -m reward_service` without Docker (`REWARD_SANDBOX_BACKEND=none`)."""
-    if not reward_service_available():
-        pytest.skip("reward_service is not importable")
     with reward_service_process() as url:
         yield url

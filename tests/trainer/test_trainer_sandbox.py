@@ -7,34 +7,23 @@ Needs Docker and the sandbox image; skips cleanly when `/code` is unavailable.
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from trainer_servers import items_seen, reward_service_available, reward_service_process
+from trainer_servers import items_seen, reward_service_process
 
+from tests.docker_support import require_docker
 from trainer.client import ClientConfig, RewardClient
 from trainer.rewards import remote_code_reward
 
 pytestmark = pytest.mark.docker
 
 
-def docker_running() -> bool:
-    if shutil.which("docker") is None:
-        return False
-    probe = subprocess.run(["docker", "info"], capture_output=True, timeout=20, check=False)
-    return probe.returncode == 0
-
-
 @pytest.fixture(scope="module")
 def docker_service_url() -> Iterator[str]:
-    if not reward_service_available():
-        pytest.skip("reward_service is not importable")
-    if not docker_running():
-        pytest.skip("Docker is not available")
+    require_docker()
     with reward_service_process(
         REWARD_SANDBOX_BACKEND="docker", REWARD_SANDBOX_POOL_SIZE="2"
     ) as url:

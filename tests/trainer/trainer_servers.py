@@ -7,28 +7,20 @@ Nothing here is mocked: the client under test talks TCP to these.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
 
+from reward_service.testing import free_port, running_service
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextlib.contextmanager
@@ -85,56 +77,9 @@ class DroppingServer:
         self.sock.close()
 
 
-def reward_service_available() -> bool:
-    """Whether `python -m reward_service` exists in this checkout (it is started, not imported)."""
-    try:
-        return importlib.util.find_spec("reward_service.__main__") is not None
-    except ImportError:
-        return False
-
-
-@contextlib.contextmanager
-def reward_service_process(**env: str) -> Iterator[str]:
-    """`python -m reward_service` on a free port in a subprocess; yields its URL once healthy."""
-    port = free_port()
-    full_env = {
-        **os.environ,
-        "REWARD_HOST": "127.0.0.1",
-        "REWARD_PORT": str(port),
-        "REWARD_SANDBOX_BACKEND": "none",
-        "REWARD_LOG_LEVEL": "warning",
-        **env,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reward_service"],
-        cwd=REPO,
-        env=full_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                raise RuntimeError(f"reward service exited early:\n{output[-2000:]}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("reward service did not become healthy in 60 s")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def reward_service_process(**env: str) -> AbstractContextManager[str]:
+    """`python -m reward_service` on a free port, without Docker unless `env` says otherwise."""
+    return running_service(**{"REWARD_SANDBOX_BACKEND": "none", **env})
 
 
 def items_seen(url: str, endpoint: str) -> int:
