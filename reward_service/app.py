@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.latex_pool = LatexPool(settings.latex_workers, settings.latex_timeout_s)
         # None when disabled or Docker is unusable: /math still works, /healthz says why
-        app.state.sandbox = await start_sandbox(settings)
+        app.state.sandbox = await start_sandbox(settings, observer=app.state.metrics)
         try:
             yield
         finally:

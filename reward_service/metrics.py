@@ -1,12 +1,27 @@
-"""Prometheus metrics, one registry per app (two apps in one process never collide)."""
+"""Prometheus metrics, one registry per app (two apps in one process never collide).
+
+Requests and scored items are counted as they happen. The sandbox reports its events through
+the `SandboxObserver` methods below (waits, run times, recycled containers); its gauges (queue
+depth, pool size, busy and idle containers) are read from `health()` at scrape time, so the pool
+keeps no reference to this module.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 _LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+# the sandbox pool's numbers in health(), exported as gauges: (health key, metric name, help)
+_SANDBOX_GAUGES = (
+    ("queued", "reward_sandbox_queued_jobs", "Sandbox jobs waiting for a container."),
+    ("busy", "reward_sandbox_busy_containers", "Containers running a job now."),
+    ("idle", "reward_sandbox_idle_containers", "Containers waiting for a job."),
+    ("pool_size", "reward_sandbox_containers", "Healthy containers in the pool."),
+    ("pool_target", "reward_sandbox_containers_target", "Containers the pool aims for."),
+)
 
 
 class Metrics:
@@ -35,10 +50,53 @@ class Metrics:
             "reward_requests_in_flight", "Requests being handled now.", registry=self.registry
         )
 
+        self.sandbox_ready = Gauge(
+            "reward_sandbox_ready", "1 when the code sandbox can run jobs.", registry=self.registry
+        )
+        self.sandbox_gauges = {
+            key: Gauge(name, text, registry=self.registry) for key, name, text in _SANDBOX_GAUGES
+        }
+        self.sandbox_wait = Histogram(
+            "reward_sandbox_wait_seconds",
+            "Time a sandbox job waited for a container.",
+            buckets=_LATENCY_BUCKETS_S,
+            registry=self.registry,
+        )
+        self.sandbox_run = Histogram(
+            "reward_sandbox_job_seconds",
+            "Time one sandbox job (a program and its tests) ran in its container.",
+            buckets=_LATENCY_BUCKETS_S,
+            registry=self.registry,
+        )
+        self.sandbox_recycles = Counter(
+            "reward_sandbox_recycles",
+            "Containers that left the pool, by reason (job_limit, unclean, lost, dead, cancelled).",
+            ["reason"],
+            registry=self.registry,
+        )
+
     def count_items(self, endpoint: str, tally: Mapping[str, int]) -> None:
         # One counter update per distinct status, not per item (hot path).
         for status, n in tally.items():
             self.items.labels(endpoint, status).inc(n)
+
+    # --- the SandboxObserver protocol (reward_service.sandbox.base) ----------------------
+
+    def job_waited(self, seconds: float) -> None:
+        self.sandbox_wait.observe(seconds)
+
+    def job_ran(self, seconds: float) -> None:
+        self.sandbox_run.observe(seconds)
+
+    def container_recycled(self, reason: str) -> None:
+        self.sandbox_recycles.labels(reason).inc()
+
+    def observe_sandbox(self, health: Mapping[str, Any] | None) -> None:
+        """Sets the sandbox gauges from a backend's `health()` (None: no sandbox running)."""
+        health = health or {}
+        self.sandbox_ready.set(1 if health.get("ready") else 0)
+        for key, gauge in self.sandbox_gauges.items():
+            gauge.set(float(health.get(key, 0)))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

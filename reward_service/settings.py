@@ -61,3 +61,9 @@ class Settings(BaseSettings):
     sandbox_cpus_per_container: float = Field(
         1.0, gt=0, le=64, description="CPU quota of each warm container."
     )
+    sandbox_max_queued_jobs: int = Field(
+        4096,
+        ge=1,
+        description="Programs waiting for a container at most; once reached, /code answers 429 "
+        "with Retry-After (a batch is admitted whole while the queue is below it).",
+    )

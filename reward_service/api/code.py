@@ -1,7 +1,8 @@
 """POST /code: run completions' programs against tests in the sandbox and score them.
 
 The scoring rules live in `reward_service.rewards.code`; this module adds the HTTP contract,
-clamps requested limits to the server's maxima and answers 503 when no sandbox is running.
+clamps requested limits to the server's maxima, answers 503 when no sandbox is running and 429
+(with Retry-After) while the sandbox's queue is full, so programs never pile up without bound.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from reward_service.api.deps import SettingsDep, check_batch_size
@@ -101,17 +103,48 @@ def get_sandbox(request: Request) -> SandboxBackend:
 
 SandboxDep = Annotated[SandboxBackend, Depends(get_sandbox)]
 
+RETRY_AFTER_S = 1
+
+
+def queued_jobs(sandbox: SandboxBackend) -> int:
+    """Programs waiting for a container, for backends that queue them (0 for others)."""
+    queued = getattr(sandbox, "queued", 0)
+    return queued if isinstance(queued, int) else 0
+
+
+def sandbox_overloaded(sandbox: SandboxBackend, settings: Settings) -> JSONResponse | None:
+    """A 429 while the sandbox queue is at its bound; None when a batch may join it.
+
+    Checked right before the batch is queued, with no await in between, so the queue never
+    grows past the bound by more than one batch."""
+    queued = queued_jobs(sandbox)
+    if queued < settings.sandbox_max_queued_jobs:
+        return None
+    return JSONResponse(
+        status_code=429,
+        content={
+            "error": "overloaded",
+            "detail": f"{queued} programs are waiting for a sandbox container "
+            f"(REWARD_SANDBOX_MAX_QUEUED_JOBS={settings.sandbox_max_queued_jobs}); "
+            "retry after the delay",
+        },
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
 
 @router.post("/code", response_model=CodeResponse)
 async def code(
     body: CodeRequest, request: Request, settings: SettingsDep, sandbox: SandboxDep
-) -> CodeResponse:
+) -> CodeResponse | JSONResponse:
     """One result per item, in order. `status`: `passed` (every test), `failed`, `no_code`
     (-1.0), `error` (does not compile or raises while loading: -1.0) or `infra_error` (our
     sandbox failed: `reward` is null, retry later). `tests` has a status per test: `passed`,
     `failed`, `timeout`, `memory`, `output_limit` or `runtime_error`."""
     check_batch_size(len(body.items), settings)
     limits = resolve_limits(settings, body.limits)
+    overloaded = sandbox_overloaded(sandbox, settings)
+    if overloaded is not None:
+        return overloaded
     results = await score_code_items(
         sandbox, body.items, limits, max_completion_chars=settings.max_completion_chars
     )

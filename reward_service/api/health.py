@@ -37,4 +37,7 @@ async def healthz(request: Request) -> dict[str, Any]:
 @router.get("/metrics", response_class=Response)
 async def metrics(request: Request) -> Response:
     metrics: Metrics = request.app.state.metrics
+    sandbox = request.app.state.sandbox
+    # the pool's gauges are read now rather than pushed on every change (cheap, always fresh)
+    metrics.observe_sandbox(sandbox.health() if hasattr(sandbox, "health") else None)
     return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

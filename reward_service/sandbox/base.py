@@ -109,6 +109,32 @@ class JobResult(BaseModel):
         return next((t for t in self.tests if t.phase is not None), None)
 
 
+class SandboxObserver(Protocol):
+    """What a backend reports as it works (the service's Prometheus metrics implement it)."""
+
+    def job_waited(self, seconds: float) -> None:
+        """A job got a container after waiting `seconds` in the queue."""
+
+    def job_ran(self, seconds: float) -> None:
+        """A job's program and tests ran in a container for `seconds` (reply received)."""
+
+    def container_recycled(self, reason: str) -> None:
+        """A container left the pool: `job_limit`, `unclean`, `lost`, `dead` or `cancelled`."""
+
+
+class NullObserver:
+    """The default observer: reports go nowhere."""
+
+    def job_waited(self, seconds: float) -> None:
+        pass
+
+    def job_ran(self, seconds: float) -> None:
+        pass
+
+    def container_recycled(self, reason: str) -> None:
+        pass
+
+
 @runtime_checkable
 class SandboxBackend(Protocol):
     async def run(self, jobs: Sequence[Job]) -> list[JobResult]:

@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import secrets
+import select
 import socket
 import struct
 import time
@@ -82,6 +83,9 @@ class ContainerSpec:
             use_config_proxy=False,  # no proxy variables from ~/.docker/config.json either
             user="0:0",
             hostname="sandbox",
+            # nothing in a runner is worth a graceful stop: `docker stop` and an engine shutdown
+            # take no 10 s grace period per container
+            stop_signal="SIGKILL",
             labels={LABEL: "1", POOL_LABEL: self.pool_id},
             host_config=host_config,
         )
@@ -134,6 +138,18 @@ class SandboxContainer:
             raise ContainerLost(f"reply for job {reply.get('id')!r}, expected {payload['id']!r}")
         self.jobs_done += 1
         return reply
+
+    def looks_alive(self) -> bool:
+        """For an idle container: its runner's stream is quiet. A killed container (or a lost
+        engine) shows as end-of-file, and an idle runner never writes, so anything readable
+        means the container is gone or broken. One non-blocking syscall, safe on the loop."""
+        if self._buffer:
+            return False
+        try:
+            readable, _, _ = select.select([self._sock], [], [], 0)
+        except (OSError, ValueError):  # closed socket
+            return False
+        return not readable
 
     def remove(self) -> None:
         """Kills and deletes the container; best effort (it may already be gone)."""

@@ -7,6 +7,12 @@ that it could not prove itself clean, or failed in any way. A job whose containe
 retried once on a fresh one; a second loss is an `infra_error`, never a score. `fresh` jobs get
 a container of their own that is removed afterwards.
 
+Healing: an idle container is checked before each job and once a second (a killed one shows as
+end-of-file on its stream) and replaced in the background; while the engine is gone, new
+containers are tried with a backoff capped at `MAX_RESTART_DELAY_S`, and waiting jobs fail fast
+as `infra_error`. `health()` counts the queue (`queued`) for the service's backpressure and
+metrics; an optional `SandboxObserver` hears about waits, run times and recycled containers.
+
 Deliberately left out: scheduling across several Docker hosts, and gVisor (a runtime option
 for the future; see docs/notes).
 """
@@ -25,7 +31,13 @@ from typing import Any
 
 import docker
 
-from reward_service.sandbox.base import Job, JobResult, ProgramTestResult
+from reward_service.sandbox.base import (
+    Job,
+    JobResult,
+    NullObserver,
+    ProgramTestResult,
+    SandboxObserver,
+)
 from reward_service.sandbox.container import LABEL, POOL_LABEL, ContainerSpec, SandboxContainer
 from reward_service.sandbox.errors import (
     ContainerLost,
@@ -38,6 +50,8 @@ logger = logging.getLogger(__name__)
 
 ClientFactory = Callable[[], docker.DockerClient]
 CREATED_GRACE_S = 300.0  # a created, never started container younger than this may be starting
+SWEEP_INTERVAL_S = 1.0  # how often idle containers are checked for life
+MAX_RESTART_DELAY_S = 2.0  # a returning engine is noticed this fast (heal time, docs/RELIABILITY)
 
 
 @dataclass(frozen=True)
@@ -59,8 +73,14 @@ class DockerPoolConfig:
 class DockerSandbox:
     """`SandboxBackend` on the local Docker engine. Build it, `await start()`, then `run()`."""
 
-    def __init__(self, config: DockerPoolConfig, client_factory: ClientFactory | None = None):
+    def __init__(
+        self,
+        config: DockerPoolConfig,
+        client_factory: ClientFactory | None = None,
+        observer: SandboxObserver | None = None,
+    ):
         self.config = config
+        self._observer: SandboxObserver = observer or NullObserver()
         self._client_factory = client_factory or docker.from_env
         self._client: docker.DockerClient | None = None
         self._spec = ContainerSpec(
@@ -76,11 +96,15 @@ class DockerSandbox:
         # None in the queue is a wake-up: "the pool may be dead, look again" (see _acquire)
         self._idle: asyncio.Queue[SandboxContainer | None] = asyncio.Queue()
         self._live = 0
+        # unique jobs accepted and not finished / holding a container: the queue is the difference
+        self._pending = 0
+        self._running = 0
         self._fresh_slots = asyncio.Semaphore(config.size)
         self._background: set[asyncio.Task[None]] = set()
         self._last_error: str | None = None
         self._start_error: str | None = None  # set while replacements can't be started
         self._closed = False
+        self._sweeper: asyncio.Task[None] | None = None
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -101,6 +125,8 @@ class DockerSandbox:
             raise errors[0]
         for error in errors:
             logger.warning("sandbox container failed to start: %s", error)
+            self._spawn(self._replacement(None))  # the pool grows to its size in the background
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
         logger.info(
             "sandbox pool ready: %d containers of %s (pool %s)",
             self._live,
@@ -110,8 +136,9 @@ class DockerSandbox:
 
     async def aclose(self) -> None:
         self._closed = True
-        for task in list(self._background):
-            task.cancel()
+        for task in [*self._background, self._sweeper]:
+            if task is not None:
+                task.cancel()
         containers = []
         while not self._idle.empty():
             box = self._idle.get_nowait()
@@ -133,8 +160,14 @@ class DockerSandbox:
             "pool_size": self._live,
             "pool_target": self.config.size,
             "idle": self._idle.qsize(),  # may count one wake-up marker
+            "busy": self._running,
+            "queued": self.queued,  # jobs waiting for a container
             "last_error": self._last_error,
         }
+
+    @property
+    def queued(self) -> int:
+        return self._pending - self._running
 
     # --- running jobs -----------------------------------------------------------------------
 
@@ -145,11 +178,18 @@ class DockerSandbox:
             # one fresh request in a group is enough to make the whole group paranoid
             if key not in unique or job.fresh:
                 unique[key] = job
+        self._pending += len(unique)  # counted at once, so a caller's queue check sees them
         done = await asyncio.gather(*(self._run_one(job) for job in unique.values()))
         by_key = dict(zip(unique, done, strict=True))
         return [by_key[key] for key in keys]
 
     async def _run_one(self, job: Job) -> JobResult:
+        try:
+            return await self._attempts(job)
+        finally:
+            self._pending -= 1
+
+    async def _attempts(self, job: Job) -> JobResult:
         if self._closed:
             return JobResult.infra("sandbox is shut down")
         last = "no attempt"
@@ -168,13 +208,23 @@ class DockerSandbox:
         return JobResult.infra(last)
 
     async def _run_pooled(self, job: Job) -> JobResult:
+        asked = time.monotonic()
         box = await self._acquire()
+        started = time.monotonic()
+        self._observer.job_waited(started - asked)
+        self._running += 1
         try:
             reply = await self._call(box.run, job.wire(secrets.token_hex(8)), job.backstop_s())
             result = parse_reply(reply)
-        except BaseException:
-            self._replace(box)  # also on cancellation: the runner may be mid-job
+        except asyncio.CancelledError:
+            self._replace(box, "cancelled")  # the runner may be mid-job
             raise
+        except BaseException:
+            self._replace(box, "lost")
+            raise
+        finally:
+            self._running -= 1
+        self._observer.job_ran(time.monotonic() - started)
         self._release(box, clean=bool(reply.get("clean", False)))
         return result
 
@@ -182,7 +232,7 @@ class DockerSandbox:
         """Back to the pool, or out of it. A container at its job limit keeps serving until
         its successor is up, so recycling never leaves a CPU idle for a container start."""
         if not clean:
-            self._replace(box)
+            self._replace(box, "unclean")
         elif box.jobs_done < self.config.jobs_per_container:
             self._idle.put_nowait(box)
         elif box.retire:
@@ -194,12 +244,21 @@ class DockerSandbox:
             self._idle.put_nowait(box)
 
     async def _run_fresh(self, job: Job) -> JobResult:
+        asked = time.monotonic()
         async with self._fresh_slots:
-            box = await self._call(self._new_container)
+            self._observer.job_waited(time.monotonic() - asked)
+            self._running += 1
             try:
-                reply = await self._call(box.run, job.wire(secrets.token_hex(8)), job.backstop_s())
+                box = await self._call(self._new_container)
+                started = time.monotonic()
+                try:
+                    wire = job.wire(secrets.token_hex(8))
+                    reply = await self._call(box.run, wire, job.backstop_s())
+                finally:
+                    await self._call(box.remove)
             finally:
-                await self._call(box.remove)
+                self._running -= 1
+        self._observer.job_ran(time.monotonic() - started)
         return parse_reply(reply)
 
     async def _acquire(self) -> SandboxContainer:
@@ -211,6 +270,8 @@ class DockerSandbox:
             box = await self._idle.get()
             if box is not None and box.retire:
                 self._retire(box)
+            elif box is not None and not box.looks_alive():
+                self._replace(box, "dead")  # killed while idle: don't spend a retry on it
             elif box is not None:
                 return box
 
@@ -228,8 +289,9 @@ class DockerSandbox:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    def _replace(self, box: SandboxContainer) -> None:
+    def _replace(self, box: SandboxContainer, reason: str) -> None:
         """Swaps a broken container for a new one, in the background."""
+        self._observer.container_recycled(reason)
         if box.retire:  # no longer counted; its successor already serves
             self._spawn(self._call(box.remove))
             return
@@ -251,6 +313,7 @@ class DockerSandbox:
             await self._call(box.remove)
             return
         old.retire = True  # busy: it leaves at its release; idle: right now
+        self._observer.container_recycled("job_limit")
         self._live -= 1
         self._add(box)
         if self._take_idle(old):
@@ -269,8 +332,24 @@ class DockerSandbox:
             self._idle.put_nowait(item)
         return found
 
-    async def _replacement(self, old: SandboxContainer) -> None:
-        await self._call(old.remove)
+    async def _sweep(self) -> None:
+        """Replaces idle containers that died (killed, or the engine went away) while nobody
+        used them, so the pool and /healthz heal without waiting for the next job."""
+        while not self._closed:
+            await asyncio.sleep(SWEEP_INTERVAL_S)
+            kept = []
+            while not self._idle.empty():  # synchronous: no waiter interleaves
+                box = self._idle.get_nowait()
+                if box is not None and not box.retire and not box.looks_alive():
+                    self._replace(box, "dead")
+                else:
+                    kept.append(box)
+            for item in kept:
+                self._idle.put_nowait(item)
+
+    async def _replacement(self, old: SandboxContainer | None) -> None:
+        if old is not None:
+            await self._call(old.remove)
         delay_s = 0.5
         while not self._closed:
             try:
@@ -281,7 +360,7 @@ class DockerSandbox:
                     self._idle.put_nowait(None)  # wake the waiters: they fail fast
                 logger.error("cannot start a sandbox container (retry in %.1fs): %s", delay_s, exc)
                 await asyncio.sleep(delay_s)
-                delay_s = min(delay_s * 2, 30.0)
+                delay_s = min(delay_s * 2, MAX_RESTART_DELAY_S)
                 continue
             self._start_error = None
             if self._closed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from reward_service.sandbox.base import SandboxBackend
+from reward_service.sandbox.base import SandboxBackend, SandboxObserver
 from reward_service.sandbox.docker_pool import DockerPoolConfig, DockerSandbox
 from reward_service.sandbox.errors import SandboxError
 
@@ -32,14 +32,18 @@ def pool_config(settings: Settings) -> DockerPoolConfig:
     )
 
 
-async def start_sandbox(settings: Settings) -> SandboxBackend | None:
-    """The started backend, or None (with a warning) when it is off or Docker is not usable."""
+async def start_sandbox(
+    settings: Settings, observer: SandboxObserver | None = None
+) -> SandboxBackend | None:
+    """The started backend, or None (with a warning) when it is off or Docker is not usable.
+
+    `observer` hears about the pool's work (the app passes its Prometheus metrics)."""
     if settings.sandbox_backend == "none":
         logger.info("code sandbox disabled (REWARD_SANDBOX_BACKEND=none): /code answers 503")
         return None
     if settings.sandbox_backend != "docker":
         raise ValueError(f"unknown sandbox_backend {settings.sandbox_backend!r}: docker or none")
-    sandbox = DockerSandbox(pool_config(settings))
+    sandbox = DockerSandbox(pool_config(settings), observer=observer)
     try:
         await sandbox.start()
     except SandboxError as exc:
