@@ -1,7 +1,11 @@
-"""Helpers for the reliability tests: read Prometheus samples, wait for a condition."""
+"""Helpers for the reliability tests: Prometheus samples, waiting, a restartable service."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -32,3 +36,46 @@ def wait_for(condition: Callable[[], bool], timeout_s: float, every_s: float = 0
 def code_health(url: str) -> dict[str, object]:
     body: dict[str, object] = httpx.get(f"{url}/healthz", timeout=5).json()["backends"]["code"]
     return body
+
+
+class ServiceProcess:
+    """A reward service on a fixed loopback port that a test can kill and start again."""
+
+    def __init__(self, port: int, **env: str) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.env = {
+            **os.environ,
+            "REWARD_HOST": "127.0.0.1",
+            "REWARD_PORT": str(port),
+            "REWARD_LOG_LEVEL": "warning",
+            **env,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout_s: float = 60.0) -> float:
+        """Starts the service; seconds until /healthz answered."""
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "reward_service"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+        def healthy() -> bool:
+            assert self.process is not None and self.process.poll() is None, "service exited"
+            try:
+                return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        return wait_for(healthy, timeout_s, every_s=0.1)
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(sig)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
