@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -79,3 +80,38 @@ class ServiceProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+# --- the Docker engine, managed the way .ci/run starts it ----------------------------------------
+
+
+def dockerd_pids() -> list[int]:
+    found = subprocess.run(["pgrep", "-x", "dockerd"], capture_output=True, text=True, timeout=10)
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def docker_answers() -> bool:
+    try:
+        done = subprocess.run(["docker", "info"], capture_output=True, timeout=10)
+    except subprocess.TimeoutExpired:
+        return False
+    return done.returncode == 0
+
+
+def stop_dockerd(timeout_s: float = 60.0) -> None:
+    """SIGTERM to the engine (its containers go down with it); waits until it exited."""
+    for pid in dockerd_pids():
+        os.kill(pid, signal.SIGTERM)
+    wait_for(lambda: not dockerd_pids(), timeout_s, every_s=0.1)
+
+
+def start_dockerd(timeout_s: float = 60.0) -> float:
+    """Starts the engine as .ci/run does; seconds until `docker info` answers."""
+    if not dockerd_pids():
+        # a dockerd that did not exit cleanly leaves its pid file, and the next refuses to start
+        with contextlib.suppress(FileNotFoundError):
+            os.remove("/var/run/docker.pid")
+        # the same line as .ci/run: detached, so the engine outlives this test process
+        start = "(setsid dockerd >>/var/log/dockerd-ci.log 2>&1 &)"
+        subprocess.run(["bash", "-c", start], check=True, timeout=30)
+    return wait_for(docker_answers, timeout_s, every_s=0.2)

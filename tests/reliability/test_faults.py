@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import os
 import signal
 import subprocess
 import threading
@@ -23,7 +24,14 @@ import pytest
 from benchmarks.load_test import code_batch, format_batch, math_batch, mismatches
 from reward_service.testing import free_port, running_service
 from tests.docker_support import require_docker
-from tests.reliability.support import ServiceProcess, code_health, wait_for
+from tests.reliability.support import (
+    ServiceProcess,
+    code_health,
+    dockerd_pids,
+    start_dockerd,
+    stop_dockerd,
+    wait_for,
+)
 from trainer.client import ClientConfig, RewardClient
 
 logger = logging.getLogger(__name__)
@@ -170,3 +178,45 @@ def test_service_restarts_while_the_trainer_client_sends() -> None:
                 scored += 1
     # the retry budget (~10 s) outlasts each outage, so every item ends up scored
     assert nones == 0 and scored == 128 * len(outcomes)
+
+
+def engine_restartable() -> str | None:
+    """Why this test may not restart the engine here, or None when it may."""
+    if os.geteuid() != 0:
+        return "restarting dockerd needs root"
+    if len(dockerd_pids()) != 1:
+        return "no locally managed dockerd (pgrep -x dockerd) to restart"
+    return None
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_docker_engine_restarted_mid_batch(docker_service: str) -> None:
+    reason = engine_restartable()
+    if reason is not None:
+        pytest.skip(reason)
+    url = docker_service
+    pool_id = str(code_health(url)["pool_id"])
+    body, expected = code_batch(seed=21, size=24, sleep_s=0.2)
+    batch = post_in_background(url, "/code", body)
+    time.sleep(0.7)
+    before = set(pool_containers(pool_id))
+    try:
+        stop_dockerd()
+        response = batch.result(timeout=120)
+        # with the engine gone the pool says so, and waiting items fail fast
+        assert code_health(url)["ready"] is False
+    finally:
+        up_s = start_dockerd()  # whatever happened above, leave an engine running
+    assert response.status_code == 200
+    infra = affected_or_expected(response.json()["results"], expected)
+    heal_s = wait_for(lambda: healed(url, pool_id, before), HEAL_LIMIT_S, every_s=0.1)
+    logger.warning(
+        "engine restart: %d infra_error items, engine up in %.1f s, pool healed %.1f s later",
+        infra,
+        up_s,
+        heal_s,
+    )
+    body, expected = code_batch(seed=22, size=16)
+    response = httpx.post(f"{url}/code", json=body, timeout=60)
+    assert mismatches(response.json()["results"], expected) == []
