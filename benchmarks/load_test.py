@@ -177,8 +177,10 @@ async def _client(
                 s.transport_errors += 1
                 break
             elapsed = time.perf_counter() - started
-            if response.status_code == 429 and time.monotonic() < stop_at:
+            if response.status_code == 429:
                 s.rejected_429 += 1
+                if time.monotonic() >= stop_at:
+                    break  # the run is over: this batch is dropped, not lost
                 delay = float(response.headers.get("retry-after", "1"))
                 await asyncio.sleep(min(delay, MAX_RETRY_AFTER_S))
                 continue
@@ -188,7 +190,7 @@ async def _client(
                 s.latencies_s.append(elapsed)
                 s.items += batch_size
                 s.wrong.extend(mismatches(response.json()["results"], expected))
-            elif response.status_code != 429:
+            else:
                 s.wrong.append(f"HTTP {response.status_code}: {response.text[:200]}")
             break
 
