@@ -1,6 +1,7 @@
 """Load test: concurrent clients send mixed /math, /format and /code batches to a real service.
 
     python benchmarks/load_test.py [--clients 16] [--duration-s 60] [--batch 256] [--url URL]
+                                   [--endpoints math,format,code]
 
 Without `--url` it starts the service itself (`running_service`, Docker sandbox, loopback only)
 and stops it afterwards. Each client sends batches for `--duration-s` seconds, then stops; every
@@ -164,7 +165,9 @@ async def _client(
     batch_size: int,
     stats: dict[str, EndpointStats],
 ) -> None:
-    for endpoint in itertools.islice(itertools.cycle(ENDPOINTS), number % 3, None):
+    endpoints = list(stats)
+    start = number % len(endpoints)  # clients start on different endpoints, then cycle
+    for endpoint in itertools.islice(itertools.cycle(endpoints), start, None):
         if time.monotonic() >= stop_at:
             return
         body, expected = BATCHES[endpoint](next(seeds), batch_size)
@@ -216,9 +219,10 @@ async def run_load(
     duration_s: float = 60.0,
     batch_size: int = 256,
     healthz_every_s: float = 0.5,
+    endpoints: tuple[str, ...] = ENDPOINTS,
 ) -> LoadReport:
     """Runs the load for `duration_s` (plus the last batches' time) and reports."""
-    stats = {name: EndpointStats() for name in ENDPOINTS}
+    stats = {name: EndpointStats() for name in endpoints}
     healthz: list[float] = []
     stop = threading.Event()
     failures: list[int] = []
@@ -253,11 +257,17 @@ def main() -> int:
     parser.add_argument("--healthz-every-s", type=float, default=0.5)
     parser.add_argument("--healthz-limit-ms", type=float, default=100.0)
     parser.add_argument("--url", help="an already running service (default: start one)")
+    parser.add_argument("--endpoints", default=",".join(ENDPOINTS), help="which to load, cycled")
     args = parser.parse_args()
+    endpoints = tuple(args.endpoints.split(","))
+    if not endpoints or not set(endpoints) <= set(ENDPOINTS):
+        parser.error(f"--endpoints: a comma-separated subset of {','.join(ENDPOINTS)}")
 
     def load(url: str) -> LoadReport:
         return asyncio.run(
-            run_load(url, args.clients, args.duration_s, args.batch, args.healthz_every_s)
+            run_load(
+                url, args.clients, args.duration_s, args.batch, args.healthz_every_s, endpoints
+            )
         )
 
     if args.url:
