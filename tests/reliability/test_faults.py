@@ -120,7 +120,8 @@ def test_containers_killed_mid_batch_and_while_idle(docker_service: str) -> None
     assert mismatches(response.json()["results"], expected) == []
 
 
-def test_service_restarts_while_the_trainer_client_sends() -> None:
+def test_service_restarts_while_the_trainer_client_sends(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="trainer.client")
     service = ServiceProcess(free_port(), REWARD_SANDBOX_BACKEND="none")
     service.start()
     config = ClientConfig(
@@ -156,10 +157,10 @@ def test_service_restarts_while_the_trainer_client_sends() -> None:
         time.sleep(0.5)
         service.stop(signal.SIGKILL)  # a crash: requests in flight lose their connection
         time.sleep(0.5)
-        service.start()
+        after_crash_s = service.start()
         time.sleep(0.5)
         service.stop(signal.SIGTERM)  # a graceful restart: in-flight requests finish
-        service.start()
+        after_stop_s = service.start()
         time.sleep(0.5)
     finally:
         stop.set()
@@ -167,6 +168,8 @@ def test_service_restarts_while_the_trainer_client_sends() -> None:
         service.stop()
     assert not errors, errors
     assert len(outcomes) >= 4
+    retries = [r for r in caplog.records if "retry" in r.getMessage()]
+    assert retries, "the restarts happened between requests: nothing was tested"
     scored = nones = 0
     for results, expected in outcomes:
         for result, outcome in zip(results, expected, strict=True):
@@ -177,6 +180,14 @@ def test_service_restarts_while_the_trainer_client_sends() -> None:
                 scored += 1
     # the retry budget (~10 s) outlasts each outage, so every item ends up scored
     assert nones == 0 and scored == 128 * len(outcomes)
+    logger.warning(
+        "service restarts: healthy %.1f s after the crash's restart, %.1f s after the graceful "
+        "one's; %d batches of 128 scored, %d requests retried",
+        after_crash_s,
+        after_stop_s,
+        len(outcomes),
+        len(retries),
+    )
 
 
 def engine_restartable() -> str | None:
