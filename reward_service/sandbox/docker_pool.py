@@ -367,6 +367,8 @@ class DockerSandbox:
                 await self._call(box.remove)
             else:
                 self._add(box)
+            if old is not None and delay_s > 0.5:  # the engine was away: the first removal failed
+                await self._call(old.remove)
             return
 
     def _connect(self) -> docker.DockerClient:

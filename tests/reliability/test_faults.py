@@ -53,10 +53,11 @@ def affected_or_expected(results: list[dict[str, Any]], expected: list[Any]) -> 
     return infra
 
 
-def pool_containers(pool_id: str) -> list[str]:
-    """Ids of this pool's running containers, from the Docker CLI."""
+def pool_containers(pool_id: str, status: str = "running") -> list[str]:
+    """Ids of this pool's containers in `status`, from the Docker CLI."""
+    filters = ["--filter", f"label=reward-service.pool={pool_id}", "--filter", f"status={status}"]
     out = subprocess.run(
-        ["docker", "ps", "-q", "--filter", f"label=reward-service.pool={pool_id}"],
+        ["docker", "ps", "-aq", *filters],
         capture_output=True,
         text=True,
         timeout=30,
@@ -231,6 +232,8 @@ def test_docker_engine_restarted_mid_batch(docker_service: str) -> None:
         up_s,
         heal_s,
     )
+    # the containers the engine's shutdown killed are removed once it is back
+    wait_for(lambda: not pool_containers(pool_id, "exited"), HEAL_LIMIT_S, every_s=0.2)
     body, expected = code_batch(seed=22, size=16)
     response = httpx.post(f"{url}/code", json=body, timeout=60)
     assert mismatches(response.json()["results"], expected) == []
