@@ -316,36 +316,31 @@ class DockerSandbox:
         self._observer.container_recycled("job_limit")
         self._live -= 1
         self._add(box)
-        if self._take_idle(old):
+        if self._take_idle(lambda box: box is old):
             self._retire(old)
 
-    def _take_idle(self, box: SandboxContainer) -> bool:
-        """Takes `box` out of the idle queue if it is there (synchronous: no waiter interleaves)."""
-        found, kept = False, []
+    def _take_idle(self, pick: Callable[[SandboxContainer], bool]) -> list[SandboxContainer]:
+        """Takes the idle containers `pick` chooses out of the queue, keeping the others in
+        order (synchronous: no waiter interleaves)."""
+        taken: list[SandboxContainer] = []
+        kept: list[SandboxContainer | None] = []
         while not self._idle.empty():
             item = self._idle.get_nowait()
-            if item is box:
-                found = True
+            if item is not None and pick(item):
+                taken.append(item)
             else:
                 kept.append(item)
         for item in kept:
             self._idle.put_nowait(item)
-        return found
+        return taken
 
     async def _sweep(self) -> None:
         """Replaces idle containers that died (killed, or the engine went away) while nobody
         used them, so the pool and /healthz heal without waiting for the next job."""
         while not self._closed:
             await asyncio.sleep(SWEEP_INTERVAL_S)
-            kept = []
-            while not self._idle.empty():  # synchronous: no waiter interleaves
-                box = self._idle.get_nowait()
-                if box is not None and not box.retire and not box.looks_alive():
-                    self._replace(box, "dead")
-                else:
-                    kept.append(box)
-            for item in kept:
-                self._idle.put_nowait(item)
+            for box in self._take_idle(lambda box: not box.retire and not box.looks_alive()):
+                self._replace(box, "dead")
 
     async def _replacement(self, old: SandboxContainer | None) -> None:
         if old is not None:
