@@ -20,12 +20,17 @@ logger = logging.getLogger(__name__)
 
 
 class LatexPool:
-    """A lazily started pool of `workers` processes grading LaTeX answers."""
+    """A lazily started pool of `workers` processes grading LaTeX answers.
+
+    Requests share the pool. A request only ever restarts the executor its own items were
+    submitted to, and items of other requests caught in a restart come back as `error`.
+    """
 
     def __init__(self, workers: int, timeout_s: float) -> None:
         self.workers = workers
         self.timeout_s = timeout_s
         self._executor: ProcessPoolExecutor | None = None
+        self._outstanding = 0  # items submitted and not yet finished, all requests together
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -35,8 +40,8 @@ class LatexPool:
         return self._executor
 
     def _deadline_s(self, items: int) -> float:
-        # Each item may spend up to three alarm periods (gold, completion, verify); items queue
-        # behind one another in `workers` lanes. Generous: the alarm normally fires first.
+        # Each item may spend up to three alarm periods (gold, completion, verify) and waits
+        # behind everything already queued, in `workers` lanes. Generous: the alarm fires first.
         per_item = 3 * max(1.0, self.timeout_s) + 1.0
         waves = -(-items // self.workers)
         return waves * per_item + 5.0
@@ -45,33 +50,44 @@ class LatexPool:
         """Grade `(completion, answer)` pairs; never raises for a single item's trouble."""
         if not items:
             return []
-        pool = self._pool()
+        executor = self._pool()
         try:
             futures: list[Future[MathGrade]] = [
-                pool.submit(grade_latex, completion, answer, self.timeout_s)
+                executor.submit(grade_latex, completion, answer, self.timeout_s)
                 for completion, answer in items
             ]
         except (BrokenProcessPool, RuntimeError):
-            self._restart("the latex worker pool was broken")
+            self._restart(executor, "the latex worker pool was broken")
             return [MathGrade("error", error="latex worker pool restarted; retry") for _ in items]
+        deadline_s = self._deadline_s(self._outstanding + len(items))
+        self._outstanding += len(items)
         waiting = [asyncio.wrap_future(f) for f in futures]
-        _, pending = await asyncio.wait(waiting, timeout=self._deadline_s(len(items)))
+        try:
+            _, pending = await asyncio.wait(waiting, timeout=deadline_s)
+        finally:
+            self._outstanding -= len(items)
         if pending:
-            self._restart(f"{len(pending)} latex items overran the backstop deadline")
-        results: list[MathGrade] = []
-        for waiter in waiting:
-            if waiter in pending:
-                waiter.cancel()
-                results.append(MathGrade("error", error="latex grading timed out"))
-            elif (exc := waiter.exception()) is not None:
-                if isinstance(exc, BrokenProcessPool):
-                    self._restart("a latex worker died")
-                results.append(MathGrade("error", error=f"latex grading failed: {exc!r}"[:300]))
-            else:
-                results.append(waiter.result())
-        return results
+            self._restart(executor, f"{len(pending)} latex items overran the backstop deadline")
+        return [self._outcome(executor, waiter, timed_out=waiter in pending) for waiter in waiting]
 
-    def _restart(self, why: str) -> None:
+    def _outcome(
+        self, executor: ProcessPoolExecutor, waiter: asyncio.Future[MathGrade], timed_out: bool
+    ) -> MathGrade:
+        if timed_out:
+            waiter.cancel()
+            return MathGrade("error", error="latex grading timed out")
+        if waiter.cancelled():  # another request's restart cancelled it before it started
+            return MathGrade("error", error="latex worker pool restarted; retry")
+        exc = waiter.exception()
+        if exc is None:
+            return waiter.result()
+        if isinstance(exc, BrokenProcessPool):
+            self._restart(executor, "a latex worker died")
+        return MathGrade("error", error=f"latex grading failed: {exc!r}"[:300])
+
+    def _restart(self, executor: ProcessPoolExecutor, why: str) -> None:
+        if executor is not self._executor:
+            return  # already replaced: another request restarted it
         logger.warning("restarting latex workers: %s", why)
         self.close(kill=True)
 

@@ -20,6 +20,7 @@ from pydantic import (
 from reward_service.rewards.code import CodeResult, StdioTest
 from reward_service.rewards.format import FormatStyle
 from reward_service.rewards.math import ExtractMode, MathStatus
+from reward_service.text import SafeStr
 
 GoldAnswer = StrictStr | StrictInt | StrictFloat
 FiniteFloat = float  # NaN/inf are rejected by `allow_inf_nan=False` on each model
@@ -76,8 +77,8 @@ class MathRequest(MathOptions):
 class MathResult(BaseModel):
     reward: float | None = Field(description="`null` when the item could not be graded.")
     status: MathStatus
-    extracted: str | None = Field(None, description="The answer found, normalised.")
-    error: str | None = Field(None, description="Why the item is `error`.")
+    extracted: SafeStr | None = Field(None, description="The answer found, normalised.")
+    error: SafeStr | None = Field(None, description="Why the item is `error`.")
 
 
 class MathResponse(BaseModel):

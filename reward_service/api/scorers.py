@@ -6,6 +6,7 @@ the server's limits and worker pools.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -13,6 +14,8 @@ from reward_service.api.schemas import FormatOptions, FormatResult, MathOptions,
 from reward_service.latex_pool import LatexPool
 from reward_service.rewards.format import follows_format
 from reward_service.rewards.math import MathGrade, grade_math
+
+_INLINE_CHARS = 1_000_000  # below this, grading takes a few milliseconds: not worth a thread hop
 
 
 class _HasCompletion(Protocol):
@@ -56,8 +59,17 @@ async def score_math(
             grades[i] = grade
     else:
         mode = options.extract
-        for i, completion, gold in pending:
-            grades[i] = grade_math(completion, gold, mode)
+
+        def grade_pending() -> None:
+            for i, completion, gold in pending:
+                grades[i] = grade_math(completion, gold, mode)
+
+        # Grading is linear in the text, but megabytes of it would still hold the event loop
+        # (and /healthz) for a while: large batches run in a thread.
+        if sum(len(completion) for _, completion, _ in pending) > _INLINE_CHARS:
+            await asyncio.to_thread(grade_pending)
+        else:
+            grade_pending()
     table = options.rewards
     rewards = {"correct": table.correct, "wrong": table.wrong, "missing": table.missing}
     return [

@@ -21,15 +21,19 @@ ExtractMode = Literal["gsm8k", "flexible", "latex"]
 
 # A signed decimal with optional thousands separators and currency sign, e.g. "-$1,234.50", "18.",
 # ".5". Separators are only accepted in groups of three so "1,2" in a list is not read as 12.
+# Every optional part starts with a required character: with `\s*\$?\s*` a run of spaces could
+# be split many ways, and backtracking over it took minutes on degenerate completions.
 _NUMBER = re.compile(
-    r"(?P<sign>[-−+]?)\s*\$?\s*(?P<sign2>[-−]?)"
+    r"(?:(?P<sign>[-−+])\s*)?(?:\$\s*)?(?P<sign2>[-−])?"
     r"(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)"
-    r"(?:\s*/\s*(?P<den>\d+)(?![\d.]))?"
+    r"(?:[ \t]*/[ \t]*(?P<den>\d+)(?![\d.]))?"
 )
 _FRAC = re.compile(r"\\d?frac\{\s*(-?\d+)\s*\}\{\s*(\d+)\s*\}")
 _ANSWER_IS = re.compile(r"answer\s+is\s*:?\s*", re.IGNORECASE)
-_ANSWER_COLON = re.compile(r"(?:^|\n)\s*\**answer\**\s*:\s*", re.IGNORECASE)
-_A_COLON = re.compile(r"(?:^|\n)\s*A\s*:\s*")
+# Line starts via MULTILINE `^` and `[ \t]*`: a leading `\n\s*` would rescan every run of blank
+# lines once per newline in it.
+_ANSWER_COLON = re.compile(r"^[ \t]*\**answer\**[ \t]*:[ \t]*", re.IGNORECASE | re.MULTILINE)
+_A_COLON = re.compile(r"^[ \t]*A[ \t]*:[ \t]*", re.MULTILINE)
 _MARKER = "####"
 
 
@@ -66,7 +70,7 @@ def _to_fraction(match: re.Match[str]) -> Fraction:
         if den == 0:
             raise ZeroDivisionError("denominator is zero")
         value /= den
-    negative = (match["sign"] in "-−" and match["sign"] != "") != (match["sign2"] != "")
+    negative = (match["sign"] in ("-", "−")) != (match["sign2"] is not None)
     return -value if negative else value
 
 
@@ -160,21 +164,37 @@ def extract_flexible(completion: str) -> Fraction | None:
     return last_number(completion)
 
 
-@lru_cache(maxsize=65536)
-def parse_gold(answer: str) -> Fraction:
-    """The gold number: a plain number, or a GSM8K solution ending in `#### 1,234`.
-
-    Cached: a GRPO batch repeats each gold once per generation.
-    Raises ValueError with a readable message when no number can be found.
-    """
+def _parse_gold(answer: str) -> Fraction:
     value = extract_gsm8k(answer) if _MARKER in answer else first_number(answer.strip())
     if value is None:
         raise ValueError(f"gold answer {answer[:80]!r} has no number")
     return value
 
 
+# A GRPO batch repeats each gold once per generation. Bounded: at most 16,384 golds of at most
+# 4,096 characters (64 MiB in the worst case); longer golds are parsed every time.
+_parse_gold_cached = lru_cache(maxsize=16384)(_parse_gold)
+_CACHED_GOLD_CHARS = 4096
+
+
+def parse_gold(answer: str | int | float) -> Fraction:
+    """The gold number: a number, or a string holding one or a GSM8K solution (`#### 1,234`).
+
+    Raises ValueError with a readable message when there is no number.
+    """
+    if isinstance(answer, bool):
+        raise ValueError("gold answer must be a number or a string, not a boolean")
+    if isinstance(answer, int):
+        return Fraction(answer)
+    if isinstance(answer, float):
+        return Fraction(repr(answer))  # the decimal the client wrote: 0.1 is 1/10, 1e-05 is 1e-05
+    if len(answer) <= _CACHED_GOLD_CHARS:
+        return _parse_gold_cached(answer)
+    return _parse_gold(answer)
+
+
 def gold_text(answer: str | int | float) -> str:
-    """JSON numbers arrive as int/float; compare them through their decimal text."""
+    """JSON numbers arrive as int/float; hand them to text-based graders as their decimal text."""
     if isinstance(answer, bool):
         raise ValueError("gold answer must be a number or a string, not a boolean")
     return answer if isinstance(answer, str) else repr(answer)
@@ -185,7 +205,7 @@ def grade_math(completion: str, answer: str | int | float, mode: ExtractMode) ->
     if mode == "latex":
         raise ValueError("latex mode is graded by reward_service.rewards.latex")
     try:
-        gold = parse_gold(gold_text(answer))
+        gold = parse_gold(answer)
     except ValueError as exc:
         return MathGrade("error", error=str(exc))
     found = extract_gsm8k(completion) if mode == "gsm8k" else extract_flexible(completion)

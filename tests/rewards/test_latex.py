@@ -85,3 +85,21 @@ async def test_backstop_kills_stuck_workers_and_the_pool_recovers(
         assert after[0].status == "correct"
     finally:
         pool.close()
+
+
+async def test_a_restart_caught_by_another_request_gives_errors_not_exceptions() -> None:
+    pool = LatexPool(workers=1, timeout_s=5)
+    try:
+        await pool.grade([("\\boxed{1}", "1")])  # start the worker
+        many = asyncio.create_task(pool.grade([("\\boxed{2}", "2")] * 3000))
+        await asyncio.sleep(0.1)
+        executor = pool._executor
+        assert executor is not None
+        pool._restart(executor, "test: simulate a stuck worker found by another request")
+        grades = await many  # must not raise CancelledError or BrokenProcessPool
+        assert len(grades) == 3000
+        assert {g.status for g in grades} <= {"correct", "error"}
+        assert any(g.status == "error" for g in grades)
+        assert (await pool.grade([("\\boxed{3}", "3")]))[0].status == "correct"
+    finally:
+        pool.close()

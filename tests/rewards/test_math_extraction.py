@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 
 import pytest
@@ -143,3 +144,46 @@ def test_format_number(value: Fraction, text: str) -> None:
 def test_non_ascii_and_nul_bytes_do_not_break_extraction() -> None:
     assert extract_gsm8k("答案 \x00 是 #### 18 元") == Fraction(18)
     assert extract_flexible("ответ\x00: 7") == Fraction(7)
+
+
+DEGENERATE = {
+    "spaces after the marker": "#### " + " " * 100_000 + "x",
+    "blank lines": "\n" * 100_000,
+    "mixed whitespace": " \n\t" * 33_000 + "$",
+    "currency signs": "$ " * 50_000,
+    "minus signs": "- " * 50_000,
+    "answer words": "answer " * 14_000,
+    "unclosed fractions": "\\frac{ " * 10_000,
+    "separators": "1," * 50_000,
+}
+
+
+@pytest.mark.parametrize("text", DEGENERATE.values(), ids=DEGENERATE.keys())
+def test_degenerate_completions_grade_in_linear_time(text: str) -> None:
+    """Regression: a backtracking regex once took minutes on 2,000 spaces and froze the server.
+
+    Linear scans of 100k characters take milliseconds; a quadratic one takes many seconds.
+    """
+    start = time.perf_counter()
+    for mode in ("gsm8k", "flexible"):
+        grade_math(text, "18", mode)  # type: ignore[arg-type]
+    assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize(
+    ("answer", "gold"),
+    [
+        (1e-05, Fraction(1, 100_000)),
+        (0.1, Fraction(1, 10)),
+        (18, Fraction(18)),
+        (2.5, Fraction(5, 2)),
+    ],
+)
+def test_numeric_golds_keep_their_exact_decimal_value(answer: float, gold: Fraction) -> None:
+    assert parse_gold(answer) == gold
+    assert grade_math("#### 1", 1e-05, "gsm8k").status == "wrong"
+
+
+def test_long_golds_are_parsed_without_filling_the_cache() -> None:
+    gold = "x" * 10_000 + "\n#### 7"
+    assert parse_gold(gold) == 7
