@@ -179,17 +179,18 @@ class DockerSandbox:
             if key not in unique or job.fresh:
                 unique[key] = job
         self._pending += len(unique)  # counted at once, so a caller's queue check sees them
-        done = await asyncio.gather(*(self._run_one(job) for job in unique.values()))
+        tasks = [asyncio.ensure_future(self._run_one(job)) for job in unique.values()]
+        for task in tasks:
+            # a callback, not a `finally`: it runs even for a task cancelled before it started
+            task.add_done_callback(self._job_left)
+        done = await asyncio.gather(*tasks)
         by_key = dict(zip(unique, done, strict=True))
         return [by_key[key] for key in keys]
 
-    async def _run_one(self, job: Job) -> JobResult:
-        try:
-            return await self._attempts(job)
-        finally:
-            self._pending -= 1
+    def _job_left(self, _: asyncio.Future[JobResult]) -> None:
+        self._pending -= 1
 
-    async def _attempts(self, job: Job) -> JobResult:
+    async def _run_one(self, job: Job) -> JobResult:
         if self._closed:
             return JobResult.infra("sandbox is shut down")
         last = "no attempt"

@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from benchmarks.load_test import code_batch, mismatches
+from reward_service.sandbox import Job, ProgramTest
 from reward_service.testing import running_service
-from tests.docker_support import require_docker
+from tests.docker_support import docker_pool, require_docker
 from tests.reliability.support import sample, wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -67,3 +68,24 @@ async def test_a_full_sandbox_queue_answers_429_and_other_endpoints_serve_on(url
     assert mismatches(after.json()["results"], quick_expected) == []
     assert sample(url, "reward_requests_total", path="/code", code="429") == 1
     assert sample(url, "reward_sandbox_queued_jobs") == 0
+
+
+async def test_cancelled_batches_leave_nothing_in_the_queue() -> None:
+    """A leaked queue count would make /code answer 429 for ever."""
+
+    def jobs(pause_s: float) -> list[Job]:
+        program = f"import time\ntime.sleep({pause_s})\n"
+        return [Job(program=program, tests=(ProgramTest(code=f"x = {i}"),)) for i in range(4)]
+
+    async with docker_pool(pool_size=1) as sandbox:
+        # after a tick the jobs are queued but not started; after 0.3 s one runs, three wait
+        for delay_s in (0.0, 0.3):
+            batch = asyncio.create_task(sandbox.run(jobs(0.5)))
+            await asyncio.sleep(delay_s)
+            assert sandbox.queued > 0
+            batch.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await batch
+            assert sandbox.queued == 0 and sandbox.health()["busy"] == 0
+        results = await sandbox.run(jobs(0.0))
+        assert [r.tests[0].status for r in results] == ["passed"] * 4
