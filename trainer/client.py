@@ -6,10 +6,12 @@ into chunks of `chunk_size` items that are sent concurrently (at most `max_concu
 
 Failure policy, per chunk: connection errors, read timeouts and 429/502/503/504 answers are retried
 up to `max_retries` times with exponential backoff and jitter (a `Retry-After` header wins, capped
-at `backoff_max_s`). Anything else that is not a well-formed 200 answer (400, 401, 413, 422, 500, a
-body of the wrong shape) is not retried. Either way the chunk's items come back as `None` and a
-warning is logged: a training loop must not die because the service hiccuped, and a service that
-could not score an item must not look like a wrong answer (0.0).
+at `backoff_max_s`). Read timeouts are not retried when `retry_read_timeouts=False`: a timed-out
+`/code` chunk is still running on the server, and sending it again would run it twice. Anything
+else that is not a well-formed 200 answer (400, 401, 413, 422, 500, a body of the wrong shape)
+is not retried. Either way the chunk's items come back as `None` and a warning is logged: a
+training loop must not die because the service hiccuped, and a service that could not score an
+item must not look like a wrong answer (0.0).
 
 Left out on purpose: the service's schemas (the client passes dicts through and only checks that
 `results` has one entry per item), connection pooling across calls (an `httpx.AsyncClient` lives
@@ -117,6 +119,8 @@ class RewardClient:
         endpoint: str,
         items: Sequence[Mapping[str, Any]],
         options: Mapping[str, Any] | None = None,
+        *,
+        retry_read_timeouts: bool = True,
     ) -> list[Result | None]:
         """One result dict (the service's, untouched) or `None` per item, in input order."""
         if not items:
@@ -128,7 +132,7 @@ class RewardClient:
 
         async def send(http: httpx.AsyncClient, chunk: list[Mapping[str, Any]]) -> list[Any]:
             async with gate:
-                return await self._post_chunk(http, path, chunk, options or {})
+                return await self._post_chunk(http, path, chunk, options or {}, retry_read_timeouts)
 
         async with self._http() as http:
             answers = await asyncio.gather(*(send(http, c) for c in chunks))
@@ -139,9 +143,13 @@ class RewardClient:
         endpoint: str,
         items: Sequence[Mapping[str, Any]],
         options: Mapping[str, Any] | None = None,
+        *,
+        retry_read_timeouts: bool = True,
     ) -> list[Result | None]:
         """`score` for synchronous callers; works even when the thread runs an event loop."""
-        return run_sync(self.score(endpoint, items, options))
+        return run_sync(
+            self.score(endpoint, items, options, retry_read_timeouts=retry_read_timeouts)
+        )
 
     async def healthy(self) -> bool:
         """True when `GET /healthz` answers 200 within the connect timeout."""
@@ -158,6 +166,7 @@ class RewardClient:
         path: str,
         chunk: list[Mapping[str, Any]],
         options: Mapping[str, Any],
+        retry_read_timeouts: bool,
     ) -> list[Result | None]:
         body = {**options, "items": chunk}
         attempts = self.config.max_retries + 1
@@ -166,7 +175,11 @@ class RewardClient:
             retry_after: float | None = None
             try:
                 response = await http.post(path, json=body)
-            except httpx.TransportError as exc:  # connect/read/write timeouts, resets, bad framing
+            except httpx.ReadTimeout as exc:
+                problem = f"ReadTimeout after {self.config.read_timeout_s:g}s: {exc}"
+                if not retry_read_timeouts:
+                    break
+            except httpx.TransportError as exc:  # connect/write timeouts, resets, bad framing
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             except (httpx.HTTPError, TypeError, ValueError) as exc:  # bad URL, unserialisable item
                 problem = f"{type(exc).__name__}: {exc}"

@@ -90,6 +90,8 @@ def _make_reward(
 ) -> RewardFunc:
     """A named reward function posting one item per completion to `endpoint`."""
     shared = client
+    components = options.get("components")
+    runs_programs = endpoint == "code" or (isinstance(components, Mapping) and "code" in components)
 
     async def score(
         completions: Sequence[Any],
@@ -102,7 +104,9 @@ def _make_reward(
             build_item(i, completion_text(c), columns) for i, c in enumerate(completions)
         ]
         sendable = [item for item in items if item is not None]
-        answers = await reward_client.score(endpoint, sendable, options)
+        answers = await reward_client.score(
+            endpoint, sendable, options, retry_read_timeouts=not runs_programs
+        )
         answer_iter = iter(answers)
         results: list[Result | None] = [
             None if item is None else next(answer_iter) for item in items
@@ -217,6 +221,24 @@ def _tests_list(tests: Any) -> list[Any]:
     return [dict(t) if isinstance(t, Mapping) else str(t) for t in tests]
 
 
+def _code_fields(
+    columns: Mapping[str, Sequence[Any]],
+    i: int,
+    tests_column: str,
+    test_column: str,
+    entry_point_column: str,
+) -> dict[str, Any] | None:
+    """The `/code` test fields of row `i`: `tests`, or `test` + `entry_point`; None if neither."""
+    tests = _column(columns, tests_column, i)
+    if tests is not None and len(tests) > 0:  # an empty list would fail the whole request
+        return {"tests": _tests_list(tests)}
+    test = _column(columns, test_column, i)
+    entry_point = _column(columns, entry_point_column, i)
+    if test is None or entry_point is None:
+        return None
+    return {"test": str(test), "entry_point": str(entry_point)}
+
+
 def remote_math_reward(
     client: RewardClient | None = None,
     *,
@@ -284,14 +306,8 @@ def remote_code_reward(
     """
 
     def build(i: int, text: str, columns: Mapping[str, Sequence[Any]]) -> dict[str, Any] | None:
-        tests = _column(columns, tests_column, i)
-        if tests is not None and len(tests) > 0:  # an empty list would fail the whole request
-            return {"completion": text, "tests": _tests_list(tests)}
-        test = _column(columns, test_column, i)
-        entry_point = _column(columns, entry_point_column, i)
-        if test is None or entry_point is None:
-            return None
-        return {"completion": text, "test": str(test), "entry_point": str(entry_point)}
+        fields = _code_fields(columns, i, tests_column, test_column, entry_point_column)
+        return None if fields is None else {"completion": text, **fields}
 
     options = {"limits": {"timeout_s": timeout_s, "memory_mb": memory_mb}}
     return _make_reward(name, "code", "code", client, options, build, mode)
@@ -303,6 +319,9 @@ def remote_score_reward(
     *,
     options: Mapping[str, Any] | None = None,
     answer_column: str = "answer",
+    tests_column: str = "tests",
+    test_column: str = "test",
+    entry_point_column: str = "entry_point",
     name: str = "score_reward",
     mode: Mode = "auto",
 ) -> RewardFunc:
@@ -310,14 +329,18 @@ def remote_score_reward(
 
     `options` are passed through to the service (e.g. `{"extract": "gsm8k", "style": "think"}`).
     Use this instead of separate functions when an unscorable item must be `None` as a whole.
-    Status fractions are logged per component: `<name>/math/frac_<status>`.
+    Status fractions are logged per component: `<name>/math/frac_<status>`. With a `code`
+    component, each item also carries its tests from the same columns as `remote_code_reward`.
     """
+    wants_code = "code" in components
 
     def build(i: int, text: str, columns: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
         item: dict[str, Any] = {"completion": text}
         gold = _json_number(_column(columns, answer_column, i))
         if gold is not None and not isinstance(gold, bool):
             item["answer"] = gold
+        if wants_code:
+            item |= _code_fields(columns, i, tests_column, test_column, entry_point_column) or {}
         return item
 
     body = {**(options or {}), "components": dict(components)}

@@ -138,6 +138,16 @@ def test_stalled_read_times_out_and_is_retried(server: tuple[str, FastAPI]) -> N
     assert app.state.calls["stall"] == 2
 
 
+def test_read_timeouts_of_program_runs_are_not_resent(server: tuple[str, FastAPI]) -> None:
+    """A timed-out /code chunk is still running on the server: resending would run it twice."""
+    url, app = server
+    app.state.calls.clear()
+    client = RewardClient(fast_config(url, read_timeout_s=0.3, max_retries=3))
+    results = client.score_sync("stall", ITEMS[:2], retry_read_timeouts=False)
+    assert results == [None, None]
+    assert app.state.calls["stall"] == 1
+
+
 def test_client_errors_are_not_retried(server: tuple[str, FastAPI]) -> None:
     url, app = server
     app.state.calls.clear()

@@ -16,7 +16,7 @@ from trainer_servers import items_seen, reward_service_process
 
 from tests.docker_support import require_docker
 from trainer.client import ClientConfig, RewardClient
-from trainer.rewards import remote_code_reward
+from trainer.rewards import remote_code_reward, remote_score_reward
 
 pytestmark = pytest.mark.docker
 
@@ -87,3 +87,16 @@ def test_code_reward_logs_what_the_sandbox_saw(docker_service_url: str) -> None:
     assert logged["code_reward/frac_timeout"] == 0.25
     assert logged["code_reward/frac_infra_error"] == 0.0
     assert logged["code_reward/frac_unscored"] == 0.0
+
+
+def test_score_reward_sends_the_tests_for_a_code_component(docker_service_url: str) -> None:
+    client = RewardClient(ClientConfig(url=docker_service_url, max_retries=1))
+    func = remote_score_reward({"code": 1.0, "format": 1.0}, client, mode="async")
+    completions = [
+        "<think>easy</think>\n```python\ndef f():\n    return 1\n```",
+        "```python\ndef f():\n    return 2\n```",
+    ]
+    rewards = asyncio.run(
+        func(prompts=["p"] * 2, completions=completions, tests=[["assert f() == 1"]] * 2)
+    )
+    assert rewards == [pytest.approx(1.2), pytest.approx(0.0)]
