@@ -6,8 +6,9 @@
 Without `--url` it starts the service itself (`running_service`, Docker sandbox, loopback only)
 and stops it afterwards. Each client sends batches for `--duration-s` seconds, then stops; every
 item's result is known in advance (math answers right or wrong, format present or not, programs
-that pass, fail or have no code, each distinct so the sandbox runs every one), so a lost,
-reordered or misscored item is caught. A 429 is honoured (Retry-After) and the same batch sent
+that pass, fail or have no code, each distinct so the sandbox runs every one; a math item's
+extracted number and a program's test count depend on its position), so a lost, reordered or
+misscored item is caught. A 429 is honoured (Retry-After) and the same batch sent
 again. A separate thread polls /healthz every `--healthz-every-s` seconds. Prints items/s and
 p50/p99 latency per endpoint, the slowest /healthz and the 429 count; exits 1 when a check fails
 (a 5xx, a wrong item, a /healthz slower than `--healthz-limit-ms`).
@@ -32,7 +33,8 @@ ENDPOINTS = ("math", "format", "code")
 MAX_RETRY_AFTER_S = 5.0
 DRAIN_TIMEOUT_S = 120.0  # how long clients may take to finish their last batch
 
-Batch = tuple[dict[str, Any], list[tuple[str, float | None]]]  # body, (status, reward) per item
+Expected = dict[str, Any]  # fields a result must have, e.g. {"status": "passed", "reward": 1.0}
+Batch = tuple[dict[str, Any], list[Expected]]  # a request body, and what each item must get
 
 
 # --- batches whose every result is known --------------------------------------------------------
@@ -45,7 +47,10 @@ def math_batch(seed: int, size: int) -> Batch:
         right = (seed + i) % 3 != 0
         answer = a + b if right else a + b + 1
         items.append({"completion": f"<think>{a}+{b}</think> #### {a + b}", "answer": answer})
-        expected.append(("correct", 1.0) if right else ("wrong", -0.5))
+        outcome = (
+            {"status": "correct", "reward": 1.0} if right else {"status": "wrong", "reward": -0.5}
+        )
+        expected.append({**outcome, "extracted": str(a + b)})
     return {"items": items}, expected
 
 
@@ -55,28 +60,34 @@ def format_batch(seed: int, size: int) -> Batch:
         ok = (seed + i) % 2 == 0
         text = f"<think>step {i}</think> #### {seed}" if ok else f"#### {seed} {i}"
         items.append({"completion": text})
-        expected.append(("ok", 0.2) if ok else ("missing", 0.0))
+        expected.append(
+            {"status": "ok", "reward": 0.2} if ok else {"status": "missing", "reward": 0.0}
+        )
     return {"items": items}, expected
 
 
-def code_item(k: int, kind: str, sleep_s: float = 0.0) -> tuple[dict[str, Any], tuple[str, float]]:
-    """A distinct program `f(x) = x + k` whose tests pass (`passed`), fail one of two
-    (`failed`, 0.5) or which has no code block (`no_code`)."""
+def code_item(
+    k: int, kind: str, sleep_s: float = 0.0, tests: int = 2
+) -> tuple[dict[str, Any], Expected]:
+    """A distinct program `f(x) = x + k` whose `tests` tests all pass (`passed`), all but the
+    last pass (`failed`), or which has no code block (`no_code`)."""
     if kind == "no_code":
-        return {"completion": "no idea", "tests": ["assert True"]}, ("no_code", -1.0)
+        no_code = {"status": "no_code", "reward": -1.0}
+        return {"completion": "no idea", "tests": ["assert True"]}, no_code
     pause = f"    __import__('time').sleep({sleep_s})\n" if sleep_s else ""
     source = f"def f(x):\n{pause}    return x + {k}\n"
-    tests = [f"assert f(1) == {k + 1}"]
-    tests.append(f"assert f(2) == {k + 2}" if kind == "passed" else f"assert f(2) == {k}")
-    outcome = ("passed", 1.0) if kind == "passed" else ("failed", 0.5)
-    return {"completion": f"```python\n{source}```", "tests": tests}, outcome
+    asserts = [f"assert f({x}) == {x + k}" for x in range(1, tests)]
+    asserts.append(f"assert f(0) == {k}" if kind == "passed" else f"assert f(0) == {k + 1}")
+    passed = tests if kind == "passed" else tests - 1
+    outcome = {"status": kind, "reward": passed / tests, "passed": passed, "total": tests}
+    return {"completion": f"```python\n{source}```", "tests": asserts}, outcome
 
 
 def code_batch(seed: int, size: int, sleep_s: float = 0.0) -> Batch:
     items, expected = [], []
     for i in range(size):
         kind = ("passed", "failed", "passed", "no_code")[i % 4]
-        item, outcome = code_item(seed * 100_000 + i, kind, sleep_s)
+        item, outcome = code_item(seed * 100_000 + i, kind, sleep_s, tests=2 + i % 3)
         items.append(item)
         expected.append(outcome)
     return {"items": items, "limits": {"timeout_s": 5}}, expected
@@ -89,15 +100,15 @@ BATCHES: dict[str, Callable[[int, int], Batch]] = {
 }
 
 
-def mismatches(results: list[Any], expected: list[tuple[str, float | None]]) -> list[str]:
+def mismatches(results: list[Any], expected: list[Expected]) -> list[str]:
     """What differs from the expected results, item by item (empty: all as expected)."""
     if len(results) != len(expected):
         return [f"{len(results)} results for {len(expected)} items"]
     wrong = []
-    for i, (result, (status, reward)) in enumerate(zip(results, expected, strict=True)):
-        if result.get("status") != status or result.get("reward") != reward:
-            wrong.append(f"item {i}: {result.get('status')}/{result.get('reward')}, "
-                         f"expected {status}/{reward}")  # fmt: skip
+    for i, (result, fields) in enumerate(zip(results, expected, strict=True)):
+        got = {key: result.get(key) for key in fields}
+        if got != fields:
+            wrong.append(f"item {i}: {got}, expected {fields}")
     return wrong
 
 

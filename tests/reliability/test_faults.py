@@ -46,7 +46,7 @@ def affected_or_expected(results: list[dict[str, Any]], expected: list[Any]) -> 
     for i, (result, outcome) in enumerate(zip(results, expected, strict=True)):
         if result["status"] == "infra_error":
             assert result["reward"] is None, result
-            assert outcome[0] != "no_code", f"item {i} never needed the sandbox"
+            assert outcome["status"] != "no_code", f"item {i} never needed the sandbox"
             infra += 1
         else:
             assert mismatches([result], [outcome]) == [], (i, result, outcome)
