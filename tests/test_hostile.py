@@ -3,6 +3,7 @@ service stays healthy, and honest items in the same batch keep their correct sco
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from collections.abc import Iterator
@@ -20,12 +21,36 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 CANARY = "reward-service-canary-4f1d"
 
 
+def post_code(client: TestClient, body: dict[str, Any]) -> Any:
+    """POST /code with ASCII-escaped JSON: httpx's own encoder can't send lone surrogates."""
+    headers = {"content-type": "application/json"}
+    return client.post("/code", content=json.dumps(body), headers=headers)
+
+
 def fenced(source: str) -> str:
     return "```python\n" + textwrap.dedent(source).strip() + "\n```"
 
 
 def assert_item(source: str, *tests: str) -> dict[str, Any]:
     return {"completion": fenced(source), "tests": list(tests)}
+
+
+def humaneval_item(source: str, check: str, entry_point: str) -> dict[str, Any]:
+    return {"completion": fenced(source), "test": check, "entry_point": entry_point}
+
+
+# replaces the encoder json.dumps() calls through a module global, not the function itself
+JSON_ENCODER_HACK = """
+import json
+class Encoder(json.JSONEncoder):
+    def encode(self, o):
+        if isinstance(o, dict) and o.get('phase') == 'test':
+            o = dict(o, status='passed', detail=None)
+        return json.JSONEncoder.encode(self, o)
+json._default_encoder = Encoder()
+def add(a, b):
+    return 0
+"""
 
 
 HONEST = assert_item(
@@ -252,6 +277,87 @@ HOSTILE: dict[str, dict[str, Any]] = {
         "setup": "x = 1",
         "tests": ["assert f() == 1\nx = 2"],
     },
+    "replaced json._default_encoder": assert_item(
+        JSON_ENCODER_HACK, "assert add(1, 2) == 3", "assert add(2, 2) == 4"
+    ),
+    "replaced json._default_encoder, HumanEval form": humaneval_item(
+        JSON_ENCODER_HACK, "def check(candidate):\n    assert candidate(1, 2) == 3\n", "add"
+    ),
+    "patched the harness's copy of the builtins": assert_item(
+        """
+        import sys
+        for module in list(sys.modules.values()):
+            pristine = getattr(module, 'PRISTINE_BUILTINS', None)
+            if isinstance(pristine, dict):
+                pristine['abs'] = lambda x: 0
+        def f():
+            return 5
+        """,
+        "assert abs(f() - 1) < 1e-6",
+    ),
+    "replaced the harness's builtins module": assert_item(
+        """
+        import builtins as real, sys, types
+        fake = types.ModuleType('builtins')
+        fake.__dict__.update(real.__dict__)
+        fake.abs = lambda x: 0
+        for module in list(sys.modules.values()):
+            if getattr(module, 'builtins', None) is real:
+                module.builtins = fake
+        def f():
+            return 5
+        """,
+        "assert abs(f() - 1) < 1e-6",
+    ),
+    "deeply nested garbage on every descriptor (verdict pipe included)": assert_item(
+        """
+        import os
+        for fd in range(3, 64):
+            try:
+                os.write(fd, b'[' * 60000)
+            except OSError:
+                pass
+        def add(a, b):
+            return 0
+        """,
+        "assert add(1, 2) == 3",
+    ),
+    "closing every descriptor": assert_item(
+        "import os\nos.closerange(0, 1024)\ndef f():\n    return 1", "assert f() == 1"
+    ),
+    "blank stderr and an exception whose str() raises": assert_item(
+        """
+        import sys
+        class Unprintable(Exception):
+            def __str__(self):
+                raise RuntimeError('no')
+        sys.stderr.write(' ')
+        raise Unprintable
+        """,
+        "assert f() == 1",
+    ),
+    "lone surrogate in the exception": assert_item(
+        "def f():\n    raise ValueError(chr(0xD800) + 'x' * 1000)", "assert f() == 1"
+    ),
+    "lone surrogate printed": assert_item(
+        "import sys\ndef f():\n    print(chr(0xD800))\n    sys.stderr.write(chr(0xDC80))",
+        "assert f() == 1",
+    ),
+    "lone surrogate in the program text": assert_item(
+        "def f():\n    return '\ud800'", "assert f() == 1"
+    ),
+    "lone surrogate in a test's input and output": {
+        "completion": fenced("print(input())"),
+        "tests": [{"stdin": "\ud800\n", "stdout": "\ud800"}],
+    },
+    "killing itself while loading": assert_item(
+        "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\ndef f():\n    return 1",
+        "assert f() == 1",
+    ),
+    "endless loop while loading": assert_item(
+        "try:\n    raise ValueError\nexcept BaseException:\n    while True: pass",
+        "assert f() == 1",
+    ),
     "forged output": assert_item(
         """
         import json, os, struct, sys
@@ -289,7 +395,7 @@ def test_every_hack_fails_and_honest_neighbours_score_right(client: TestClient) 
     for name in names:  # interleave: an honest item beside every hostile one
         items += [HOSTILE[name], HONEST]
     body = {"items": items, "limits": {"timeout_s": 1, "memory_mb": 256}}
-    response = client.post("/code", json=body)
+    response = post_code(client, body)
     assert response.status_code == 200, response.text
     results = response.json()["results"]
     for i, name in enumerate(names):
@@ -314,6 +420,56 @@ def test_expected_statuses(client: TestClient) -> None:
     body = {"items": [HOSTILE[n] for n in picks], "limits": {"timeout_s": 1}}
     results = client.post("/code", json=body).json()["results"]
     assert [r["tests"][0]["status"] for r in results] == list(picks.values())
+
+
+def test_ending_the_process_while_loading_is_a_load_failure(client: TestClient) -> None:
+    """Module-level code that never finishes scores like module-level code that raises (-1.0),
+    whatever way it ends; in the stdin/stdout form a crash still fails that input only."""
+    picks = {  # hostile item -> its first test's status; the item's status is `error`
+        "os._exit(0) at module level": "runtime_error",
+        "sys.exit(0) at module level": "runtime_error",
+        "killing itself while loading": "runtime_error",
+        "endless loop while loading": "timeout",
+        "closing every descriptor": "runtime_error",
+        "blank stderr and an exception whose str() raises": "runtime_error",
+        "lone surrogate in the program text": "runtime_error",
+    }
+    stdio_crash = {
+        "completion": fenced("import os\nif input() == 'die':\n    os._exit(0)\nprint('ok')"),
+        "tests": [{"stdin": "die\n", "stdout": "ok"}, {"stdin": "live\n", "stdout": "ok"}],
+    }
+    body = {"items": [*(HOSTILE[n] for n in picks), stdio_crash], "limits": {"timeout_s": 1}}
+    response = post_code(client, body)
+    assert response.status_code == 200, response.text
+    *loads, stdio = response.json()["results"]
+    for name, result in zip(picks, loads, strict=True):
+        assert result["status"] == "error" and result["reward"] == -1.0, (name, result)
+        assert result["tests"][0]["status"] == picks[name], (name, result)
+    timeout_item = loads[list(picks).index("endless loop while loading")]
+    assert "did not finish loading in time" in timeout_item["detail"], timeout_item
+    assert stdio["reward"] == 0.5 and [t["status"] for t in stdio["tests"]] == [
+        "runtime_error",
+        "passed",
+    ], stdio
+
+
+def test_forged_json_and_surrogates_score_as_plain_failures(client: TestClient) -> None:
+    names = [
+        "replaced json._default_encoder",
+        "replaced json._default_encoder, HumanEval form",
+        "deeply nested garbage on every descriptor (verdict pipe included)",
+        "lone surrogate in the exception",
+        "lone surrogate in a test's input and output",
+    ]
+    body = {"items": [HOSTILE[n] for n in names], "limits": {"timeout_s": 1}}
+    response = post_code(client, body)
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    for name, result in zip(names, results, strict=True):
+        assert result["status"] == "failed" and result["reward"] == 0.0, (name, result)
+    surrogate = results[names.index("lone surrogate in the exception")]["tests"][0]
+    assert surrogate["status"] == "runtime_error"
+    assert surrogate["detail"].startswith("ValueError: \\ud800xxx"), surrogate
 
 
 def test_no_state_leaks_from_one_item_to_the_next() -> None:

@@ -6,10 +6,17 @@ Docker. Rewards (the recipe's):
 | outcome                                                 | status               | reward       |
 | ------------------------------------------------------- | -------------------- | ------------ |
 | no fenced code block                                    | `no_code`            | -1.0         |
-| does not compile, or module-level code raises (assert   | `error`              | -1.0         |
-| and HumanEval forms)                                    |                      |              |
+| does not load (assert and HumanEval forms, see below)   | `error`              | -1.0         |
 | the tests ran                                           | `passed` / `failed`  | passed/total |
 | our sandbox failed (daemon gone, container lost)        | `infra_error`        | null         |
+
+"Does not load": the program does not compile, or its module-level code does not finish:
+it raises (`sys.exit` included), ends the process (`os._exit`, a signal), runs out of memory,
+prints past the output cap, or is still running when the per-test time limit (`timeout_s`, which
+covers loading) runs out. Otherwise a policy could trade the penalty for a plain 0.0 by ending
+its own process. A program that needs a slow start (a heavy import) needs a larger `timeout_s`;
+the result's detail says the time ran out while loading. In the stdin/stdout form the program's
+run is the test, so a crash fails that input only.
 
 >>> extract_program("Here:\\n```python\\nprint(1)\\n```\\nand\\n```\\nprint(2)\\n```")
 'print(2)\\n'
@@ -124,11 +131,27 @@ def score(item: CodeItem, result: JobResult) -> CodeResult:
     passed = sum(t.status == "passed" for t in tests)
     failure = result.load_failure
     if failure is not None:
-        what = "does not compile" if failure.phase == "compile" else "raised while loading"
-        detail = f"program {what}: {failure.detail}"
+        detail = f"program {load_failure_text(failure.phase, failure.status)}"
+        if failure.detail:
+            detail += f": {failure.detail}"
         return CodeResult(reward=-1.0, status="error", total=total, tests=tests, detail=detail)
     status: ItemStatus = "passed" if passed == total else "failed"
     return CodeResult(reward=passed / total, status=status, passed=passed, total=total, tests=tests)
+
+
+def load_failure_text(phase: str | None, status: TestStatus) -> str:
+    """How a program failed to load, for the result's detail.
+
+    >>> load_failure_text("load", "timeout")
+    'did not finish loading in time'
+    """
+    if phase == "compile":
+        return "does not compile"
+    return {
+        "timeout": "did not finish loading in time",
+        "memory": "ran out of memory while loading",
+        "output_limit": "printed too much while loading",
+    }.get(status, "failed while loading")
 
 
 def no_code(item: CodeItem) -> CodeResult:

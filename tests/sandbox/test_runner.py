@@ -106,6 +106,43 @@ async def test_module_level_timeout_fails_every_test_without_rerunning() -> None
     (result,) = await run(code_job("while True: pass\n", "pass", "pass", "pass", limits=limits))
     assert statuses(result) == ["timeout"] * 3
     assert result.elapsed_ms < 1500  # one timeout, not three
+    assert result.load_failure is not None and result.load_failure.phase == "load"
+    assert "while loading" in (result.load_failure.detail or "")
+
+
+async def test_ending_the_process_while_loading_is_a_load_failure() -> None:
+    # otherwise `except BaseException: os._exit(1)` would trade the load penalty for a 0.0
+    exits, killed, hog, ok_then_exits = await run(
+        code_job("import os\nos._exit(0)\n", "pass", "pass"),
+        code_job("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "pass"),
+        code_job("hog = b'x' * (1 << 30)\n", "pass"),
+        code_job("import os\ndef f():\n    os._exit(0)\n", "f()", "pass"),
+    )
+    for result in (exits, killed, hog):
+        assert result.load_failure is not None and result.load_failure.phase == "load", result
+    assert statuses(exits) == ["runtime_error"] * 2
+    assert statuses(hog) == ["memory"]
+    assert ok_then_exits.load_failure is None  # it loaded; the test ended the process
+    assert statuses(ok_then_exits) == ["runtime_error", "passed"]
+
+
+async def test_a_test_that_does_not_compile_is_no_load_failure() -> None:
+    (result,) = await run(code_job("x = 1\n", "assert x ==", "assert x == 1"))
+    assert statuses(result) == ["runtime_error", "passed"]
+    assert result.load_failure is None
+    assert (result.tests[0].detail or "").startswith("test: SyntaxError")
+
+
+async def test_replies_carry_no_lone_surrogates() -> None:
+    raising, echo = await run(
+        code_job("def f():\n    raise ValueError(chr(0xD800))\n", "f()"),
+        stdio_job("import sys\nprint(input())\n", ("\ud800\n", "\ud800")),
+    )
+    assert statuses(raising) == ["runtime_error"]
+    assert raising.tests[0].detail == "ValueError: \\ud800"
+    assert statuses(echo) in (["failed"], ["runtime_error"])
+    for result in (raising, echo):
+        result.model_dump_json()  # would raise on a lone surrogate
 
 
 async def test_program_runs_unprivileged_in_an_empty_environment() -> None:

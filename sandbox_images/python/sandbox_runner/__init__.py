@@ -18,6 +18,25 @@ wall-clock timer here kills the child's process group; after every test `kill(-1
 other process, and after every job the writable dirs (/tmp, /dev/shm) are wiped. When that
 can't be proven, the reply says `clean: false` and the service replaces the container.
 
+Load failures. A test result with `phase` ("compile" or "load") means the program never got as
+far as the test; the service scores the item `error` (-1.0) and the runner gives the job's
+remaining code tests the same result without running them. In the code forms (assert,
+HumanEval) that is the case when the program does not compile, when its module-level code
+raises (SystemExit included), and also when the child never reported that the program finished
+loading: it ended itself (`os._exit`, a signal), hit the memory or output limit, or was still
+loading when the wall-clock limit (`timeout_s`, which covers loading) ran out. So ending the
+process is no way around the penalty. A slow but honest start (a heavy import) needs a larger
+`timeout_s`; its detail says the limit ran out "while loading the program". In the stdin/stdout
+form the program's run is the test: a crash fails that input only.
+
+Whatever the program does, every test gets a result: the runner only reads verdict lines that
+start with the test's token, every string it sends back is valid UTF-8 (lone surrogates are
+backslash-escaped), and an exception in the runner while it judges a test makes that test a
+`runtime_error` (and the reply `clean: false`), never an error reply. An error reply (which the
+service treats as a lost container: retried elsewhere, then `infra_error`) only comes from
+failures on our side before the program ran: no pipe or fork, or a child that could not drop
+privileges (it never sent its "started" line).
+
 Privileges. The container runs this process as root with every capability dropped except:
 - SETUID and SETGID: a test child must switch to the unprivileged sandbox uid/gid (and clear
   supplementary groups) before any untrusted code runs. Once it has, its capabilities are gone
@@ -29,13 +48,19 @@ per-container budget. The runner is PID 1 and of another uid, so the program can
 The wipe runs in a child that drops to the sandbox uid too, so no DAC_OVERRIDE is needed.
 
 Reward hacks handled: exit codes (sys.exit, os._exit, atexit), printed or forged output,
-killing the runner, patching builtins, json, os or this module (the verdict path only uses
-references bound before the program ran; builtins are restored before the test), tracers, and
+killing the runner, patching builtins, json (functions or its module-level encoder), os or this
+package's modules (the verdict path only uses locals bound before the program ran: C functions,
+builtin types' methods, and verdict lines pre-built with the token, so no json or other module
+is involved; builtins are restored from a private copy before the test), tracers and profilers,
+garbage or closed descriptors (no verdict: a failure, or a load failure before "loaded"), and
 reading expected outputs from the runner's frames (the child empties its copy of the job).
 
 Deliberately left out: in the assert and HumanEval forms the test runs in the program's own
 interpreter, so a program that digs through its process on purpose (frame walking to the
 token, ctypes, reading the caller's bytecode for the expected value) can still forge a pass.
+So can a program that acts while the test runs (a function or a background thread that patches
+builtins or a module the test uses, such as `math.isclose`) or returns an object whose `__eq__`
+always says True: the harness only undoes what was done while loading.
 The stdin/stdout verdict is computed here, outside the program's process.
 
 Standard library only: this package runs on any Python >= 3.8 base image.

@@ -11,7 +11,8 @@ import time
 import traceback
 
 from sandbox_runner.child import CHILD_ENV
-from sandbox_runner.observe import decide, run_child
+from sandbox_runner.child import clean as clean_text
+from sandbox_runner.observe import HarnessError, decide, run_child
 from sandbox_runner.reset import clean, kill_leftovers
 
 HEADER = struct.Struct(">I")
@@ -48,30 +49,57 @@ def read_frame(fd: int) -> dict | None:
     return None if body is None else json.loads(body)
 
 
+def scrub(value: object) -> object:
+    """Every string valid UTF-8 (no lone surrogates), so the service can always re-encode it."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {scrub(k): scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    return value
+
+
 def write_frame(fd: int, message: dict) -> None:
-    body = json.dumps(message).encode()
+    body = json.dumps(scrub(message)).encode()
     data = HEADER.pack(len(body)) + body
     while data:
         data = data[os.write(fd, data) :]
+
+
+def judge(job: dict, test: dict, uid: int) -> tuple[dict, bool]:
+    """One test's result, and False when the runner itself failed while judging it.
+
+    Whatever a program does, it gets a result: an exception in our code while watching or
+    judging its test makes that test a `runtime_error` (the container is then replaced, in
+    case the failure left something behind). Only a HarnessError (no process could be started
+    for the test) makes the whole reply an error.
+    """
+    try:
+        return decide(test, run_child(job, test, uid)), True
+    except HarnessError:
+        raise
+    except Exception:  # logged; a program must never turn it into infra_error
+        log(traceback.format_exc())
+        return {"status": "runtime_error", "detail": "the runner could not judge this test"}, False
 
 
 def run_job(job: dict, uid: int) -> dict:
     started = time.monotonic()
     results: list[dict] = []
     load_failure: dict | None = None
+    judged_ok = True
     for test in job["tests"]:
         if load_failure is not None:  # the program never loads: every code test fails alike
             results.append(dict(load_failure))
             continue
-        result = decide(test, run_child(job, test, uid))
+        result, ok = judge(job, test, uid)
+        judged_ok = judged_ok and ok
         kill_leftovers()
-        if "code" in test and not result.pop("loaded"):
-            load_failure = {k: result[k] for k in ("status", "detail")}
-            if "phase" in result:
-                load_failure["phase"] = result["phase"]
-        result.pop("loaded", None)
-        results.append(result)
-    clean_ok = clean(uid)
+        if "phase" in result:  # compile or load failure (see decide)
+            load_failure = result
+        results.append(dict(result))
+    clean_ok = clean(uid) and judged_ok
     elapsed_ms = (time.monotonic() - started) * 1000
     return {"id": job.get("id"), "tests": results, "clean": clean_ok, "elapsed_ms": elapsed_ms}
 

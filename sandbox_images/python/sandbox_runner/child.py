@@ -7,21 +7,30 @@ before the program starts (see the package docstring for the hacks this defeats)
 from __future__ import annotations
 
 import builtins
-import contextlib
-import json
 import math
 import os
 import resource
 import sys
 import types
+from _json import encode_basestring  # C: the verdict path must not go through json's globals
 
 CHILD_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
 DETAIL_CHARS = 400
 PRISTINE_BUILTINS = dict(builtins.__dict__)  # taken at import, before any program ran
 RUNNER_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# what a verdict line may say; every line is built before the program runs (verdict_lines)
+MARKERS = ("started", "loaded")
+PHASES = ("compile", "load", "test")
+STATUSES = ("passed", "failed", "runtime_error", "memory")
+
+
+def clean(text: str) -> str:
+    """Valid UTF-8 only: lone surrogates (a program's `chr(0xD800)`) become `\\ud800`."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def short(text: str) -> str:
+    text = clean(text)
     return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 3] + "..."
 
 
@@ -29,6 +38,24 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, SyntaxError):
         return short(f"SyntaxError: {exc.msg} (line {exc.lineno})")
     return short(f"{type(exc).__name__}: {exc}".rstrip(": "))
+
+
+def verdict_prefix(token: str) -> bytes:
+    """How every verdict line of this test starts; the runner reads no other line."""
+    return f'{{"token": "{token}", '.encode()
+
+
+def verdict_lines(token: str) -> dict:
+    """Every line the harness may send, as bytes, keyed by marker or (phase, status); a
+    verdict line still needs its JSON-encoded detail and `}\n`. Each starts with a newline so
+    bytes a program wrote to the pipe can't run into it."""
+    prefix = "\n" + verdict_prefix(token).decode()
+    lines: dict = {m: f'{prefix}"phase": "{m}"}}\n'.encode() for m in MARKERS}
+    for phase in PHASES:
+        for status in STATUSES:
+            head = f'{prefix}"phase": "{phase}", "status": "{status}", "detail": '
+            lines[phase, status] = head.encode()
+    return lines
 
 
 def drop_privileges(uid: int, limits: dict) -> None:
@@ -86,88 +113,117 @@ def child_main(job: dict, test: dict, uid: int, fds: tuple[int, int, int, int], 
     except BaseException:  # any failure here is ours, not the program's
         os._exit(98)
 
-    # From here on untrusted code runs in this process and may patch any module, this file
-    # included (it is sys.modules["__main__"]). So the verdict path only uses locals bound
-    # before the program ran; a program must dig through frames or memory to forge one.
-    dumps, write, exit_now, is_a, settrace = (
-        json.dumps,
-        os.write,
-        os._exit,
-        isinstance,
-        sys.settrace,
-    )
+    # From here on untrusted code runs in this process and may patch any module, this one
+    # included (sys.modules["sandbox_runner.child"]), and any mutable object it can reach. So
+    # the verdict path only uses locals bound now: C functions, builtin types' own methods
+    # (which Python code can't patch) and verdict lines built before the program ran. A program
+    # must dig through frames or memory to forge a verdict.
+    lines, write, exit_now = verdict_lines(token), os.write, os._exit
+    is_a, type_of, length, run = isinstance, type, len, exec
+    settrace, setprofile = sys.settrace, sys.setprofile
+    str_type, detail_chars = str, DETAIL_CHARS
+    encode_detail, builtins_module, builtins_dict = encode_basestring, builtins, builtins.__dict__
+    pristine_builtins = dict(PRISTINE_BUILTINS)  # a private copy: the module's is reachable
     streams = (sys.stdout, sys.stderr)
-    builtins_dict, pristine_builtins = builtins.__dict__, PRISTINE_BUILTINS
-    memory_error, assertion_error, system_exit = MemoryError, AssertionError, SystemExit
+    base_exception, memory_error, syntax_error = BaseException, MemoryError, SyntaxError
+    assertion_error, system_exit = AssertionError, SystemExit
 
-    def report(**fields: object) -> None:
-        write(verdict_w, (dumps({"token": token, **fields}) + "\n").encode())
+    # try/except, not contextlib.suppress: that is a module attribute the program can replace
+    def mark(marker: str) -> None:
+        try:  # noqa: SIM105
+            write(verdict_w, lines[marker])
+        except base_exception:  # the program closed or replaced the pipe: no verdict, a failure
+            pass
+
+    def report(phase: str, status: str, what: BaseException | str | None = None) -> None:
+        try:  # noqa: SIM105
+            write(verdict_w, lines[phase, status] + detail(what) + b"}\n")
+        except base_exception:  # as in mark()
+            pass
+
+    def detail(what: BaseException | str | None) -> bytes:
+        """An exception (or a note) as a JSON string, b"null" when it can't be told; the line
+        stays under PIPE_BUF (4096 bytes), so one write() sends it whole."""
+        if what is None:
+            return b"null"
+        try:  # a hostile exception may break str(); the status stands
+            if is_a(what, str_type):
+                text = f"{what}"
+            elif is_a(what, syntax_error):
+                text = f"SyntaxError: {what.msg} (line {what.lineno})"
+            else:
+                text = f"{type_of(what).__name__}: {what}".rstrip(": ")
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+            if length(text) > detail_chars:  # <= 6 bytes a character once JSON-encoded
+                text = text[: detail_chars - 3] + "..."
+            return encode_detail(text).encode("utf-8")
+        except base_exception:
+            return b"null"
 
     def flush() -> None:
         for stream in streams:
-            with contextlib.suppress(BaseException):
+            try:  # noqa: SIM105
                 stream.flush()
+            except base_exception:
+                pass
 
     def failure(exc: BaseException) -> str:
         if is_a(exc, memory_error):
             return "memory"
         return "failed" if is_a(exc, (assertion_error, system_exit)) else "runtime_error"
 
-    def detail(exc: BaseException) -> str | None:
-        try:
-            return describe(exc)
-        except BaseException:  # a hostile exception may break str(); the status stands
-            return None
-
     program_module = types.ModuleType("__main__")  # `import __main__` finds the program
     namespace = program_module.__dict__
-    namespace["__builtins__"] = builtins
+    namespace["__builtins__"] = builtins_module
     sys.modules["__main__"] = program_module
+    mark("started")  # the runner's side of the harness worked; the program's part begins
     try:
-        code = compile(program, "<program>", "exec")
-    except BaseException as exc:
-        report(phase="compile", status="runtime_error", detail=describe(exc))
-        exit_now(0)
-
-    test_code = None
-    if source is not None:
         try:
-            test_code = compile(source, "<test>", "exec")
-        except BaseException as exc:  # a broken test is a harness problem
-            report(phase="test", status="runtime_error", detail="test: " + describe(exc))
-            exit_now(0)
+            code = compile(program, "<program>", "exec")
+        except base_exception as exc:
+            report("compile", "runtime_error", exc)
+            return
 
-    try:
-        exec(code, namespace)
-    except BaseException as exc:  # SystemExit from the program too
-        flush()
-        if test_code is None and is_a(exc, system_exit) and exc.code in (None, 0):
-            report(phase="test", status="passed")  # a normal end; the runner compares stdout
-        elif test_code is None:  # stdin/stdout form: a crash fails this input only
-            status = "memory" if is_a(exc, memory_error) else "runtime_error"
-            report(phase="test", status=status, detail=detail(exc))
-        else:
-            status = "memory" if is_a(exc, memory_error) else "runtime_error"
-            report(phase="load", status=status, detail=detail(exc))
-        exit_now(0)
+        test_code = None
+        if source is not None:
+            try:
+                test_code = compile(source, "<test>", "exec")
+            except base_exception as exc:  # a broken test is a harness problem
+                report("test", "runtime_error", "test: " + describe(exc))
+                return
 
-    if test_code is None:
-        flush()
-        report(phase="test", status="passed")  # the runner compares stdout
-        exit_now(0)
+        try:
+            run(code, namespace)
+        except base_exception as exc:  # SystemExit from the program too
+            flush()
+            if test_code is None and is_a(exc, system_exit) and exc.code in (None, 0):
+                report("test", "passed")  # a normal end; the runner compares stdout
+            elif test_code is None:  # stdin/stdout form: a crash fails this input only
+                report("test", "memory" if is_a(exc, memory_error) else "runtime_error", exc)
+            else:
+                report("load", "memory" if is_a(exc, memory_error) else "runtime_error", exc)
+            return
 
-    report(phase="loaded")
-    # undo classic hacks: patched builtins the test uses (abs, len...), a tracer that skips lines
-    builtins_dict.clear()
-    builtins_dict.update(pristine_builtins)
-    namespace["__builtins__"] = builtins
-    settrace(None)
-    try:
-        exec(test_code, namespace)
-    except BaseException as exc:
+        if test_code is None:
+            flush()
+            report("test", "passed")  # the runner compares stdout
+            return
+
+        mark("loaded")
+        # undo classic hacks: patched builtins the test uses (abs, len...), a tracer that skips
+        # lines, a profiler
+        builtins_dict.clear()
+        builtins_dict.update(pristine_builtins)
+        namespace["__builtins__"] = builtins_module
+        settrace(None)
+        setprofile(None)
+        try:
+            run(test_code, namespace)
+        except base_exception as exc:
+            flush()
+            report("test", failure(exc), exc)
+            return
         flush()
-        report(phase="test", status=failure(exc), detail=detail(exc))
+        report("test", "passed")
+    finally:  # whatever happened above, this process ends here, never back in runner code
         exit_now(0)
-    flush()
-    report(phase="test", status="passed")
-    exit_now(0)

@@ -11,8 +11,11 @@ import select
 import signal
 import time
 
-from sandbox_runner.child import child_main, short
+from sandbox_runner.child import STATUSES, child_main, short, verdict_prefix
 
+# what a test result may say (the service's TestStatus)
+RESULT_STATUSES = frozenset(STATUSES) | {"timeout", "output_limit"}
+MAX_VERDICTS = 16
 # the container's OOM-kill counter (cgroup v1, then v2), to tell OOM kills from other SIGKILLs
 OOM_FILES = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
 
@@ -22,6 +25,12 @@ def normalize(text: str) -> list[str]:
     while lines and not lines[-1]:
         lines.pop()
     return lines
+
+
+class HarnessError(Exception):
+    """Our side of a test failed before the program ran (no pipe, no fork, the child could not
+    drop privileges): the job's reply is an error and the service retries on a fresh container.
+    Nothing a program does can cause it."""
 
 
 class Observed:
@@ -40,14 +49,19 @@ class Observed:
 def run_child(job: dict, test: dict, uid: int) -> Observed:
     token = secrets.token_hex(16)
     oom_before = oom_kills()
-    stdin_r, stdin_w = os.pipe()
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    verdict_r, verdict_w = os.pipe()
-    pid = os.fork()
+    try:
+        stdin_r, stdin_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        verdict_r, verdict_w = os.pipe()
+        pid = os.fork()
+    except OSError as exc:
+        raise HarnessError(f"cannot start a test process: {exc}") from exc
     if pid == 0:
-        child_main(job, test, uid, (stdin_r, out_w, err_w, verdict_w), token)
-        os._exit(97)
+        try:  # child_main ends the process itself; this is the backstop
+            child_main(job, test, uid, (stdin_r, out_w, err_w, verdict_w), token)
+        finally:
+            os._exit(97)
     for fd in (stdin_r, out_w, err_w, verdict_w):
         os.close(fd)
     seen = Observed()
@@ -64,7 +78,9 @@ def run_child(job: dict, test: dict, uid: int) -> Observed:
 
 def observe(pid: int, job: dict, test: dict, seen: Observed, fds: tuple, token: str) -> None:
     stdin_w, out_r, err_r, verdict_r = fds
-    pending_input = test.get("stdin", "").encode()
+    # a lone surrogate in the input goes through as its UTF-8-style bytes: the program sees
+    # undecodable input, the runner doesn't crash
+    pending_input = test.get("stdin", "").encode("utf-8", "surrogatepass")
     limit = job["output_bytes"]
     deadline = time.monotonic() + job["timeout_s"]
     pidfd = open_pidfd(pid)
@@ -159,31 +175,53 @@ def drain(
 
 
 def parse_verdicts(data: bytes, token: str) -> list[dict]:
+    """The harness's lines: those that start with this test's token, nothing else. Whatever
+    else the program wrote to the pipe is skipped, however it is nested or broken."""
+    prefix = verdict_prefix(token)
     verdicts = []
-    for line in data.splitlines()[:16]:
+    for line in data.split(b"\n"):
+        if not line.startswith(prefix):
+            continue
         try:
             message = json.loads(line)
-        except ValueError:
+        except Exception:  # RecursionError too: no input may crash the runner
             continue
         if isinstance(message, dict) and message.pop("token", None) == token:
             verdicts.append(message)
+            if len(verdicts) >= MAX_VERDICTS:
+                break
     return verdicts
 
 
 def decide(test: dict, seen: Observed) -> dict:
-    """Turns observations into one test result; a pass needs the harness's own report."""
+    """Turns observations into one test result; a pass needs the harness's own report.
+
+    A result with a `phase` ("compile" or "load") is a load failure: the program never got as
+    far as the test. In the code forms that is also the case when the child ended, was killed,
+    timed out or hit a limit before it reported that the program loaded (module-level
+    `os._exit`, a signal, an endless loop, OOM): a program can't trade the load penalty for a
+    plain failure. In the stdin/stdout form the program's run is the test, so a crash there
+    fails that input only.
+    """
+    phases = [v.get("phase") for v in seen.verdicts]
+    if "started" not in phases:
+        raise HarnessError(f"the test process failed before the program ran ({wait_text(seen)})")
     final = next((v for v in seen.verdicts if v.get("phase") in ("compile", "load", "test")), None)
-    loaded = any(v.get("phase") == "loaded" for v in seen.verdicts) or "stdout" in test
-    result: dict = {"status": "runtime_error", "detail": None, "loaded": loaded}
+    # a final "test" verdict without "loaded": a test that does not compile, reported before the
+    # program ran (a harness problem, not the program's)
+    loaded = "code" not in test or "loaded" in phases or (final or {}).get("phase") == "test"
+    result: dict = {"status": "runtime_error", "detail": None}
     if seen.output_exceeded:
         result.update(status="output_limit", detail="output exceeded the limit")
     elif seen.timed_out:
         result.update(status="timeout", detail="wall-clock time limit exceeded")
     elif final is not None:
-        result.update(status=final.get("status", "runtime_error"), detail=final.get("detail"))
-        if final.get("phase") in ("compile", "load"):
-            result["phase"] = final["phase"]
-            result["loaded"] = False
+        status = final.get("status")
+        detail = final.get("detail")
+        result.update(
+            status=status if status in RESULT_STATUSES else "runtime_error",
+            detail=short(detail) if isinstance(detail, str) else None,
+        )
         if result["status"] == "passed" and "stdout" in test:
             expected = normalize(test["stdout"])
             actual = normalize(seen.stdout.decode("utf-8", "replace"))
@@ -191,9 +229,23 @@ def decide(test: dict, seen: Observed) -> dict:
                 result.update(status="failed", detail="stdout differs from the expected output")
     else:
         result.update(exit_detail(seen.wait_status, seen.oom_killed))
-    if result["status"] == "runtime_error" and not result["detail"] and seen.stderr:
-        result["detail"] = short(seen.stderr.decode("utf-8", "replace").strip().splitlines()[-1])
+    if result["status"] == "runtime_error" and not result["detail"]:
+        stderr_lines = seen.stderr.decode("utf-8", "replace").strip().splitlines()
+        if stderr_lines:
+            result["detail"] = short(stderr_lines[-1])
+    if final is not None and final["phase"] in ("compile", "load"):
+        result["phase"] = final["phase"]
+    elif not loaded:
+        result["phase"] = "load"
+        if result["detail"]:
+            result["detail"] = short(f"{result['detail']} (while loading the program)")
     return result
+
+
+def wait_text(seen: Observed) -> str:
+    if seen.timed_out:
+        return "timed out"
+    return exit_detail(seen.wait_status, seen.oom_killed)["detail"]
 
 
 def oom_kills() -> int:
