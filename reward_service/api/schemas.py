@@ -136,7 +136,8 @@ class CodeLimits(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     timeout_s: float | None = Field(None, gt=0, description="Wall-clock limit per test.")
-    memory_mb: int | None = Field(None, ge=16, description="Memory per program.")
+    # Below ~24 MB the interpreter cannot even compile a small program; 32 leaves a margin.
+    memory_mb: int | None = Field(None, ge=32, description="Memory per program process.")
 
 
 class ComponentWeights(_Strict):
