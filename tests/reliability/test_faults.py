@@ -102,6 +102,7 @@ def test_containers_killed_mid_batch_and_while_idle(docker_service: str) -> None
     body, expected = code_batch(seed=11, size=24, sleep_s=0.2)
     batch = post_in_background(url, "/code", body)
     time.sleep(0.7)
+    assert not batch.done()
     killed = set(pool_containers(pool_id))
     subprocess.run(["docker", "kill", *killed], capture_output=True, timeout=30, check=True)
     # the pool heals while the batch goes on
@@ -215,6 +216,7 @@ def test_docker_engine_restarted_mid_batch(docker_service: str) -> None:
     body, expected = code_batch(seed=21, size=24, sleep_s=0.2)
     batch = post_in_background(url, "/code", body)
     time.sleep(0.7)
+    assert not batch.done()
     before = set(pool_containers(pool_id))
     try:
         stop_dockerd()
