@@ -28,6 +28,7 @@ from tests.reliability.support import (
     ServiceProcess,
     code_health,
     dockerd_pids,
+    sample,
     start_dockerd,
     stop_dockerd,
     wait_for,
@@ -117,6 +118,9 @@ def test_containers_killed_mid_batch_and_while_idle(docker_service: str) -> None
     subprocess.run(["docker", "kill", *killed], capture_output=True, timeout=30, check=True)
     idle_heal_s = wait_for(lambda: healed(url, pool_id, killed), HEAL_LIMIT_S, every_s=0.1)
     logger.warning("killed while idle: healed in %.1f s", idle_heal_s)
+    # the metrics tell the two apart: lost while running a job, found dead while idle
+    assert sample(url, "reward_sandbox_recycles_total", reason="lost") >= 1
+    assert sample(url, "reward_sandbox_recycles_total", reason="dead") >= POOL_SIZE
     body, expected = code_batch(seed=12, size=16)
     response = httpx.post(f"{url}/code", json=body, timeout=60)
     assert mismatches(response.json()["results"], expected) == []
