@@ -5,6 +5,8 @@ Defaults are safe for a laptop: bind to loopback, modest limits. Units are in th
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -37,7 +39,7 @@ class Settings(BaseSettings):
     latex_workers: int = Field(2, ge=1, le=64, description="Processes that run math-verify.")
 
     # Code sandbox (see reward_service/sandbox/)
-    sandbox_backend: str = Field(
+    sandbox_backend: Literal["docker", "none"] = Field(
         "docker", description="`docker`, or `none` to serve without /code (no Docker needed)."
     )
     sandbox_image: str = Field(
@@ -48,9 +50,11 @@ class Settings(BaseSettings):
         256, ge=1, description="Recycle a container after this many jobs."
     )
     sandbox_timeout_s: float = Field(5.0, gt=0, description="Default per-test wall-clock limit.")
-    sandbox_max_timeout_s: float = Field(30.0, gt=0, description="Clamp for requested timeouts.")
-    sandbox_memory_mb: int = Field(256, ge=16, description="Default memory per program.")
-    sandbox_max_memory_mb: int = Field(1024, ge=16, description="Clamp for requested memory.")
+    sandbox_max_timeout_s: float = Field(
+        30.0, gt=0, le=600, description="Clamp for requested timeouts (at most 600 s)."
+    )
+    sandbox_memory_mb: int = Field(256, ge=32, description="Default memory per program process.")
+    sandbox_max_memory_mb: int = Field(1024, ge=32, description="Clamp for requested memory.")
     sandbox_output_bytes: int = Field(65536, ge=1024, description="stdout/stderr cap per test.")
     sandbox_processes: int = Field(
         32, ge=1, le=1024, description="Processes+threads a program may run at once."

@@ -137,7 +137,7 @@ async def code(
     body: CodeRequest, request: Request, settings: SettingsDep, sandbox: SandboxDep
 ) -> CodeResponse | JSONResponse:
     """One result per item, in order. `status`: `passed` (every test), `failed`, `no_code`
-    (-1.0), `error` (does not compile or raises while loading: -1.0) or `infra_error` (our
+    (-1.0), `error` (does not compile or fails while loading: -1.0) or `infra_error` (our
     sandbox failed: `reward` is null, retry later). `tests` has a status per test: `passed`,
     `failed`, `timeout`, `memory`, `output_limit` or `runtime_error`."""
     check_batch_size(len(body.items), settings)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from reward_service.api.code import resolve_limits, sandbox_unavailable
+from reward_service.api.code import resolve_limits, sandbox_overloaded, sandbox_unavailable
 from reward_service.api.deps import LatexPoolDep, SettingsDep, check_batch_size
 from reward_service.api.observe import record_batch
 from reward_service.api.schemas import (
@@ -79,10 +80,16 @@ def combine(weights: dict[str, float], parts: dict[str, float | None]) -> float 
 @router.post("/score", response_model=ScoreResponse)
 async def score(
     body: ScoreRequest, request: Request, settings: SettingsDep, latex_pool: LatexPoolDep
-) -> ScoreResponse:
+) -> ScoreResponse | JSONResponse:
     """Computes each requested component for every item; `reward` is their weighted sum."""
     check_batch_size(len(body.items), settings)
     weights = body.components.active()
+    sandbox = request.app.state.sandbox
+    if "code" in weights and sandbox is not None:
+        # The same bound as /code: checked before any work, so a 429 costs nothing.
+        overloaded = sandbox_overloaded(sandbox, settings)
+        if overloaded is not None:
+            return overloaded
     n = len(body.items)
     maths: list[MathResult | None] = [None] * n
     formats: list[FormatResult | None] = [None] * n

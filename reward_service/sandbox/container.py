@@ -106,6 +106,7 @@ class SandboxContainer:
         # the pool's recycling bookkeeping: a successor was asked for / is up
         self.successor_requested = False
         self.retire = False
+        self.replaced = False  # lost and already replaced: a pending successor must not count
         self._client = client
         self._buffer = bytearray()
         with docker_errors("create sandbox container"):
@@ -145,11 +146,13 @@ class SandboxContainer:
         means the container is gone or broken. One non-blocking syscall, safe on the loop."""
         if self._buffer:
             return False
+        # poll, not select: select cannot watch descriptors numbered 1024 and above.
+        poller = select.poll()
         try:
-            readable, _, _ = select.select([self._sock], [], [], 0)
+            poller.register(self._sock, select.POLLIN | select.POLLPRI)
+            return not poller.poll(0)
         except (OSError, ValueError):  # closed socket
             return False
-        return not readable
 
     def remove(self) -> None:
         """Kills and deletes the container; best effort (it may already be gone)."""

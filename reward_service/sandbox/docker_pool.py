@@ -296,6 +296,7 @@ class DockerSandbox:
         if box.retire:  # no longer counted; its successor already serves
             self._spawn(self._call(box.remove))
             return
+        box.replaced = True
         self._live -= 1
         self._spawn(self._replacement(box))
 
@@ -310,7 +311,7 @@ class DockerSandbox:
             old.successor_requested = False  # the old one serves on; asked again next release
             logger.warning("cannot start a successor container: %s", exc)
             return
-        if self._closed:
+        if self._closed or old.replaced:  # the old one was lost meanwhile and already replaced
             await self._call(box.remove)
             return
         old.retire = True  # busy: it leaves at its release; idle: right now

@@ -56,6 +56,11 @@ async def test_a_full_sandbox_queue_answers_429_and_other_endpoints_serve_on(url
         )
         assert sample(url, "reward_sandbox_busy_containers") == 1
         rejected = await http.post("/code", json=quick_body)
+        score_body = {
+            "items": [{"completion": "```python\nx = 1\n```", "tests": ["assert x == 1"]}],
+            "components": {"code": 1.0},
+        }
+        rejected_score = await http.post("/score", json=score_body)  # the same bound applies
         math = await http.post("/math", json={"items": [{"completion": "#### 2", "answer": 2}]})
         slow_response = await slow
         after = await http.post("/code", json=quick_body)
@@ -63,6 +68,7 @@ async def test_a_full_sandbox_queue_answers_429_and_other_endpoints_serve_on(url
     assert rejected.headers["retry-after"] == "1"
     assert rejected.json()["error"] == "overloaded"
     assert "REWARD_SANDBOX_MAX_QUEUED_JOBS" in rejected.json()["detail"]
+    assert rejected_score.status_code == 429
     assert math.status_code == 200
     assert mismatches(slow_response.json()["results"], slow_expected) == []
     assert mismatches(after.json()["results"], quick_expected) == []

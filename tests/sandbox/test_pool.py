@@ -17,7 +17,7 @@ from reward_service.sandbox import (
     SandboxLimits,
     SandboxUnavailable,
 )
-from reward_service.sandbox.container import LABEL, POOL_LABEL
+from reward_service.sandbox.container import LABEL, POOL_LABEL, SandboxContainer
 from tests.docker_support import IMAGE, docker_pool, require_docker
 
 pytestmark = pytest.mark.docker
@@ -86,6 +86,33 @@ async def test_containers_are_recycled_after_n_jobs_without_a_gap() -> None:
         assert len(seen) >= 3  # recycled after jobs 2 and 4 (at least)
         assert sandbox.health()["pool_size"] == 1
         assert len(pool_containers(sandbox)) == 1  # the retired ones are gone
+
+
+async def test_an_unclean_release_while_a_successor_starts_keeps_the_pool_at_its_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Regression: the container was replaced twice (once as unclean, once by its successor)."""
+    original = SandboxContainer.run
+    calls = {"n": 0}
+
+    def second_reply_unclean(self: SandboxContainer, *args: object) -> dict[str, object]:
+        reply: dict[str, object] = original(self, *args)  # type: ignore[arg-type]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            reply["clean"] = False  # as if the runner could not prove its reset
+        return reply
+
+    monkeypatch.setattr(SandboxContainer, "run", second_reply_unclean)
+    async with docker_pool(pool_size=1, jobs_per_container=1) as sandbox:
+        await sandbox.run([job()])  # reaches its job limit: a successor is requested
+        await sandbox.run([job("x = 2\n", "assert x == 2")])  # released unclean meanwhile
+        for _ in range(200):  # the replacement and the successor both start in the background
+            await asyncio.sleep(0.1)
+            if not sandbox._background:
+                break
+        assert sandbox.health()["pool_size"] == 1
+        assert len(pool_containers(sandbox)) == 1
+        assert (await sandbox.run([job()]))[0].tests[0].status == "passed"
 
 
 async def test_a_container_lost_mid_job_is_retried_then_reported_as_infra_error() -> None:
