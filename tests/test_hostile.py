@@ -57,6 +57,24 @@ HONEST = assert_item(
     "def add(a, b):\n    return a + b", "assert add(1, 2) == 3", "assert add(2, 2) == 4"
 )
 
+# A tracer that jumps past the assert lines of the test; the harness clears tracers before the
+# test runs, so these cases re-arm it from hooks that outlive loading.
+SKIPPING_TRACER = """
+import sys
+def tracer(frame, event, arg):
+    code = frame.f_code
+    if code.co_filename == '<test>' and event == 'line':
+        last = max(line for _, _, line in code.co_lines() if line)
+        if frame.f_lineno < last:
+            try:
+                frame.f_lineno = last
+            except Exception:
+                pass
+    return tracer
+def f():
+    return 0
+"""
+
 HOSTILE: dict[str, dict[str, Any]] = {
     "infinite loop": assert_item("def f():\n    while True: pass", "assert f() == 1"),
     "sleep": assert_item(
@@ -277,6 +295,63 @@ HOSTILE: dict[str, dict[str, Any]] = {
         "setup": "x = 1",
         "tests": ["assert f() == 1\nx = 2"],
     },
+    "module-level names shadowing builtins": assert_item(
+        "abs = lambda x: 0\nset = lambda x: 0\ndef f():\n    return 5",
+        "assert abs(f() - 1) < 1e-6",
+        "assert set([f()]) == set([1])",
+    ),
+    "tracer re-armed by an audit hook": {
+        "completion": fenced(
+            SKIPPING_TRACER
+            + textwrap.dedent(
+                """
+            def hook(event, args):
+                if event == 'exec':
+                    sys.settrace(tracer)
+            sys.addaudithook(hook)
+            """
+            )
+        ),
+        "setup": "x = 1",
+        "tests": ["assert f() == 1\nx = 2"],
+    },
+    "tracer re-armed by a gc callback": {
+        "completion": fenced(
+            SKIPPING_TRACER
+            + textwrap.dedent(
+                """
+            import gc
+            def callback(phase, info):
+                frame = sys._getframe(1)
+                while frame is not None:
+                    if frame.f_code.co_filename == '<test>':
+                        frame.f_trace = tracer
+                        sys.settrace(tracer)
+                        break
+                    frame = frame.f_back
+            gc.callbacks.append(callback)
+            gc.set_threshold(1)
+            """
+            )
+        ),
+        "setup": "x = 1",
+        "tests": ["y = [[] for _ in range(50)]\nassert f() == 1\nx = 2"],
+    },
+    "filling the work dirs with empty files (inodes)": assert_item(
+        """
+        import os
+        def f():
+            for d in ('/tmp', '/dev/shm'):
+                base = os.path.join(d, 'x%d' % os.getpid())
+                os.mkdir(base)
+                i = 0
+                while True:
+                    os.mknod(base + '/' + 'n' * 200 + str(i))
+                    i += 1
+        """,
+        "assert f() == 1",
+        "assert f() == 1",
+    ),
     "replaced json._default_encoder": assert_item(
         JSON_ENCODER_HACK, "assert add(1, 2) == 3", "assert add(2, 2) == 4"
     ),

@@ -32,6 +32,7 @@ FRAME = struct.Struct(">I")  # our frames: 4-byte big-endian length, then JSON
 DOCKER_HEADER = struct.Struct(">BxxxI")  # Docker's: stream type, 3 pad bytes, length
 MAX_REPLY_BYTES = 64 * 1024 * 1024
 START_TIMEOUT_S = 30.0
+TMPFS_INODES = 8192  # files and directories per writable dir
 # the runner's own needs; sandbox_images/python/sandbox_runner/__init__.py says why
 RUNNER_CAPABILITIES = ["SETUID", "SETGID", "KILL"]
 # SysV IPC objects and POSIX message queues outlive a job and no reset can list them cheaply,
@@ -61,8 +62,13 @@ class ContainerSpec:
         host_config = api.create_host_config(
             network_mode="none",
             read_only=True,
-            tmpfs={"/tmp": f"size={self.tmpfs_mb}m,mode=1777,nosuid,nodev"},
-            shm_size=f"{self.tmpfs_mb}m",
+            # Both writable dirs are capped in bytes and in inodes: empty files cost no bytes,
+            # but each inode is kernel memory charged to the container, and without a cap a
+            # program could fill it until the OOM killer took the runner (an infra_error).
+            tmpfs={
+                path: f"size={self.tmpfs_mb}m,nr_inodes={TMPFS_INODES},mode=1777,nosuid,nodev"
+                for path in ("/tmp", "/dev/shm")
+            },
             mem_limit=memory,
             memswap_limit=memory,  # equal: no swap
             pids_limit=self.pids_limit,

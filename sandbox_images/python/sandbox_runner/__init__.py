@@ -51,16 +51,19 @@ Reward hacks handled: exit codes (sys.exit, os._exit, atexit), printed or forged
 killing the runner, patching builtins, json (functions or its module-level encoder), os or this
 package's modules (the verdict path only uses locals bound before the program ran: C functions,
 builtin types' methods, and verdict lines pre-built with the token, so no json or other module
-is involved; builtins are restored from a private copy before the test), tracers and profilers,
+is involved; builtins are restored from a private copy before the test, and the test runs in
+globals of its own without the program's names that shadow builtins, such as `abs = ...`),
+tracers and profilers (cleared before the test, with gc callbacks and sys.monitoring events;
+new audit hooks, which could re-arm a tracer during the test, are refused from the start),
 garbage or closed descriptors (no verdict: a failure, or a load failure before "loaded"), and
 reading expected outputs from the runner's frames (the child empties its copy of the job).
 
 Deliberately left out: in the assert and HumanEval forms the test runs in the program's own
 interpreter, so a program that digs through its process on purpose (frame walking to the
 token, ctypes, reading the caller's bytecode for the expected value) can still forge a pass.
-So can a program that acts while the test runs (a function or a background thread that patches
-builtins or a module the test uses, such as `math.isclose`) or returns an object whose `__eq__`
-always says True: the harness only undoes what was done while loading.
+So can a program that patches a module the test uses (such as `math.isclose`), while loading
+or while the test runs (a function or a background thread), or that returns an object whose
+`__eq__` always says True: the harness undoes builtins, tracers and hooks, not modules.
 The stdin/stdout verdict is computed here, outside the program's process.
 
 Standard library only: this package runs on any Python >= 3.8 base image.

@@ -7,6 +7,7 @@ before the program starts (see the package docstring for the hacks this defeats)
 from __future__ import annotations
 
 import builtins
+import gc
 import math
 import os
 import resource
@@ -127,6 +128,20 @@ def child_main(job: dict, test: dict, uid: int, fds: tuple[int, int, int, int], 
     streams = (sys.stdout, sys.stderr)
     base_exception, memory_error, syntax_error = BaseException, MemoryError, SyntaxError
     assertion_error, system_exit = AssertionError, SystemExit
+    runtime_error, items_of = RuntimeError, dict.items
+    clear_gc_callbacks, set_gc_threshold = gc.callbacks.clear, gc.set_threshold
+    gc_threshold = gc.get_threshold()
+    monitoring = getattr(sys, "monitoring", None)  # 3.12+: tools that fire on every line
+    clear_monitoring = monitoring.set_events if monitoring is not None else None
+
+    def refuse_audit_hooks(event: str, args: tuple) -> None:
+        # An audit hook outlives loading and runs on the test's own events (`exec`...), where
+        # it could re-arm a tracer after the harness cleared it. Raising RuntimeError on this
+        # event makes sys.addaudithook drop the new hook silently.
+        if event == "sys.addaudithook":
+            raise runtime_error("audit hooks are not available in the sandbox")
+
+    sys.addaudithook(refuse_audit_hooks)
 
     # try/except, not contextlib.suppress: that is a module attribute the program can replace
     def mark(marker: str) -> None:
@@ -210,15 +225,31 @@ def child_main(job: dict, test: dict, uid: int, fds: tuple[int, int, int, int], 
             return
 
         mark("loaded")
-        # undo classic hacks: patched builtins the test uses (abs, len...), a tracer that skips
-        # lines, a profiler
-        builtins_dict.clear()
-        builtins_dict.update(pristine_builtins)
-        namespace["__builtins__"] = builtins_module
+        # Undo what loading set up to bend the test: gc callbacks first (they can run at any
+        # allocation below), then a tracer or profiler that skips lines, then patched builtins
+        # the test uses (abs, len...).
+        clear_gc_callbacks()
+        set_gc_threshold(*gc_threshold)
         settrace(None)
         setprofile(None)
+        if clear_monitoring is not None:
+            for tool in range(6):
+                clear_monitoring(tool, 0)
+        builtins_dict.clear()
+        builtins_dict.update(pristine_builtins)
+        # The test runs in its own globals: the program's names, minus any that shadow a
+        # builtin (`abs = lambda x: 0` at module level would otherwise win over the real abs),
+        # and only plain str keys (a key object's __eq__ would be program code). The program's
+        # functions keep their own globals, so they still see what they defined.
+        test_namespace = {
+            key: value
+            for key, value in items_of(namespace)
+            if type_of(key) is str_type and key not in pristine_builtins
+        }
+        test_namespace["__builtins__"] = builtins_module
+        test_namespace["__name__"] = "__main__"
         try:
-            run(test_code, namespace)
+            run(test_code, test_namespace)
         except base_exception as exc:
             flush()
             report("test", failure(exc), exc)
