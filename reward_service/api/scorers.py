@@ -13,7 +13,7 @@ from typing import Protocol
 from reward_service.api.schemas import FormatOptions, FormatResult, MathOptions, MathResult
 from reward_service.latex_pool import LatexPool
 from reward_service.rewards.format import follows_format
-from reward_service.rewards.math import MathGrade, grade_math
+from reward_service.rewards.math import MathGrade, MathRewardTable, grade_math
 
 _INLINE_CHARS = 1_000_000  # below this, grading takes a few milliseconds: not worth a thread hop
 
@@ -70,11 +70,10 @@ async def score_math(
             await asyncio.to_thread(grade_pending)
         else:
             grade_pending()
-    table = options.rewards
-    rewards = {"correct": table.correct, "wrong": table.wrong, "missing": table.missing}
+    table = MathRewardTable(**options.rewards.model_dump())
     return [
         MathResult.model_construct(
-            reward=rewards.get(g.status), status=g.status, extracted=g.extracted, error=g.error
+            reward=table.reward(g.status), status=g.status, extracted=g.extracted, error=g.error
         )
         for g in grades
         if g is not None
