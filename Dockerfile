@@ -7,7 +7,7 @@ ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python3 -m venv /opt/venv
 WORKDIR /app
 # Machines without PyPI access: put wheels in build/wheels first (same Python as the base):
-#   pip wheel --wheel-dir build/wheels .
+#   pip wheel --wheel-dir build/wheels . "setuptools>=77" wheel   (the build backend too)
 # and the install below is offline. (The wildcard lets the folder be absent.)
 COPY pyproject.toml build/wheel[s] /wheels/
 # Dependencies first, from pyproject alone, so code edits don't re-download them.

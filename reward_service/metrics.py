@@ -2,19 +2,21 @@
 
 Requests and scored items are counted as they happen. The sandbox reports its events through
 the `SandboxObserver` methods below (waits, run times, recycled containers); its gauges (queue
-depth, pool size, busy and idle containers) are read from `health()` at scrape time, so the pool
-keeps no reference to this module.
+depth, pool size, busy and idle containers) are set from its `health()` at scrape time, so the
+pool keeps no reference to this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import get_args
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from reward_service.sandbox.base import RecycleReason, SandboxHealth
+
 _LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
-# the sandbox pool's numbers in health(), exported as gauges: (health key, metric name, help)
+# the sandbox pool's numbers in SandboxHealth, exported as gauges: (field, metric name, help)
 _SANDBOX_GAUGES = (
     ("queued", "reward_sandbox_queued_jobs", "Sandbox jobs waiting for a container."),
     ("busy", "reward_sandbox_busy_containers", "Containers running a job now."),
@@ -70,7 +72,7 @@ class Metrics:
         )
         self.sandbox_recycles = Counter(
             "reward_sandbox_recycles",
-            "Containers that left the pool, by reason (job_limit, unclean, lost, dead, cancelled).",
+            f"Containers that left the pool, by reason ({', '.join(get_args(RecycleReason))}).",
             ["reason"],
             registry=self.registry,
         )
@@ -88,15 +90,13 @@ class Metrics:
     def job_ran(self, seconds: float) -> None:
         self.sandbox_run.observe(seconds)
 
-    def container_recycled(self, reason: str) -> None:
+    def container_recycled(self, reason: RecycleReason) -> None:
         self.sandbox_recycles.labels(reason).inc()
 
-    def observe_sandbox(self, health: Mapping[str, Any] | None) -> None:
-        """Sets the sandbox gauges from a backend's `health()` (None: no sandbox running)."""
-        health = health or {}
-        self.sandbox_ready.set(1 if health.get("ready") else 0)
-        for key, gauge in self.sandbox_gauges.items():
-            gauge.set(float(health.get(key, 0)))
+    def set_sandbox_gauges(self, health: SandboxHealth) -> None:
+        self.sandbox_ready.set(1 if health.ready else 0)
+        for field, gauge in self.sandbox_gauges.items():
+            gauge.set(float(getattr(health, field)))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -10,6 +10,14 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from reward_service.sandbox.base import (
+    DEFAULT_LIMITS,
+    MemoryMB,
+    OutputBytes,
+    Processes,
+    TimeoutS,
+)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REWARD_", frozen=True, extra="ignore")
@@ -49,15 +57,19 @@ class Settings(BaseSettings):
     sandbox_jobs_per_container: int = Field(
         256, ge=1, description="Recycle a container after this many jobs."
     )
-    sandbox_timeout_s: float = Field(5.0, gt=0, description="Default per-test wall-clock limit.")
-    sandbox_max_timeout_s: float = Field(
-        30.0, gt=0, le=600, description="Clamp for requested timeouts (at most 600 s)."
+    sandbox_timeout_s: TimeoutS = Field(
+        DEFAULT_LIMITS.timeout_s, description="Default per-test wall-clock limit."
     )
-    sandbox_memory_mb: int = Field(256, ge=32, description="Default memory per program process.")
-    sandbox_max_memory_mb: int = Field(1024, ge=32, description="Clamp for requested memory.")
-    sandbox_output_bytes: int = Field(65536, ge=1024, description="stdout/stderr cap per test.")
-    sandbox_processes: int = Field(
-        32, ge=1, le=1024, description="Processes+threads a program may run at once."
+    sandbox_max_timeout_s: TimeoutS = Field(30.0, description="Clamp for requested timeouts.")
+    sandbox_memory_mb: MemoryMB = Field(
+        DEFAULT_LIMITS.memory_mb, description="Default memory per program process."
+    )
+    sandbox_max_memory_mb: MemoryMB = Field(1024, description="Clamp for requested memory.")
+    sandbox_output_bytes: OutputBytes = Field(
+        DEFAULT_LIMITS.output_bytes, description="stdout/stderr cap per test."
+    )
+    sandbox_processes: Processes = Field(
+        DEFAULT_LIMITS.processes, description="Processes+threads a program may run at once."
     )
     sandbox_tmpfs_mb: int = Field(
         64, ge=1, le=4096, description="Writable /tmp (and /dev/shm) per container, in RAM."

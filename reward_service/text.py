@@ -13,7 +13,11 @@ from pydantic import PlainSerializer
 
 
 def json_safe(text: str) -> str:
-    """`text` with lone surrogates (and anything else UTF-8 cannot carry) backslash-escaped."""
+    """`text` with lone surrogates (and anything else UTF-8 cannot carry) backslash-escaped.
+
+    >>> print(json_safe("ok " + chr(0xD800)))
+    ok \ud800
+    """
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -22,3 +26,17 @@ def json_safe(text: str) -> str:
 
 
 SafeStr = Annotated[str, PlainSerializer(json_safe, return_type=str)]
+
+
+def too_long(completion: str, max_chars: int | None) -> str | None:
+    """Why a completion is refused (an item `error`, never the batch's), or None.
+
+    >>> too_long("abc", 2)
+    'completion has 3 characters, over the limit of 2 (REWARD_MAX_COMPLETION_CHARS)'
+    """
+    if max_chars is None or len(completion) <= max_chars:
+        return None
+    return (
+        f"completion has {len(completion)} characters, over the limit of {max_chars} "
+        "(REWARD_MAX_COMPLETION_CHARS)"
+    )

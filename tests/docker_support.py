@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from reward_service.sandbox import DockerPoolConfig, DockerSandbox
+from reward_service.sandbox.docker_pool import DockerPoolConfig, DockerSandbox
 
 IMAGE = os.environ.get("REWARD_SANDBOX_IMAGE", "reward-sandbox-python:latest")
 

@@ -1,15 +1,18 @@
-"""End to end: `compose up reward_service` builds everything, serves on loopback, scores a batch
-over HTTP, and `compose down` leaves no sandbox container behind.
+"""End to end, the README's way: its offline compose commands, run as written, build everything
+and serve on loopback; a batch is scored over HTTP, and stopping the service leaves no sandbox
+container behind.
 
-Uses Compose v2 (`docker compose`) when present, else v1 (`docker-compose`). Without a registry
-the base image is the offline one from scripts/build_images.sh; when PyPI is not reachable
-from containers either, a wheelhouse built here (build/wheels) makes the image build offline.
+The commands are read from the README block marked `offline-compose`, so the README cannot drift
+from what works. Compose v2 (`docker compose`) runs them when present; on a machine with only
+v1 the same line runs with `docker-compose`. The environment (not the commands) picks a free
+port and a project name of its own.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -27,32 +30,27 @@ from tests.docker_support import require_docker
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
-BASES = ("python:3.12-slim", "reward-sandbox-base:bookworm")
 START_TIMEOUT_S = 600
-BUILD = ["setuptools>=77", "wheel"]  # the build backend, for an offline `pip install .`
+OFFLINE_BASE = "reward-sandbox-base:bookworm"
 
 
-def compose_command() -> list[str]:
+def readme_offline_commands() -> list[str]:
+    """The command lines of the README's `offline-compose` block, in order."""
+    readme = (ROOT / "README.md").read_text()
+    found = re.search(r"<!-- offline-compose[^>]*-->\s*```bash\n(.*?)```", readme, re.DOTALL)
+    assert found, "README.md lost its offline-compose block"
+    return [line for line in found.group(1).splitlines() if line.strip()]
+
+
+def compose_command() -> str:
     if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
-        return ["docker", "compose"]
+        return "docker compose"
     if shutil.which("docker-compose"):
-        return ["docker-compose"]
+        return "docker-compose"
     pytest.skip("neither `docker compose` nor `docker-compose` is installed")
 
 
-def base_image() -> str:
-    candidates = [os.environ["BASE_IMAGE"]] if "BASE_IMAGE" in os.environ else list(BASES)
-    for image in candidates:
-        if (
-            subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode
-            == 0
-        ):
-            return image
-    pytest.skip(f"no base image among {candidates}; run scripts/build_images.sh")
-
-
-def prepare_wheelhouse(base: str) -> None:
-    """Wheels for the service image when the base's Python matches ours (offline install)."""
+def base_python(image: str) -> str:
     probe = "import sys; print('%d.%d' % sys.version_info[:2])"
     found = subprocess.run(
         [
@@ -63,37 +61,50 @@ def prepare_wheelhouse(base: str) -> None:
             "none",
             "--entrypoint",
             "python3",
-            base,
+            image,
             "-c",
             probe,
         ],
         capture_output=True,
         text=True,
     )
-    if found.stdout.strip() != "{}.{}".format(*sys.version_info[:2]):
-        return  # the image build will use PyPI
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--wheel-dir", "build/wheels", ".", *BUILD],
-        cwd=ROOT,
-        check=True,
-    )
+    return found.stdout.strip()
+
+
+def test_readme_offline_block_is_the_three_steps() -> None:
+    lines = readme_offline_commands()
+    assert lines[0] == "bash scripts/build_images.sh --offline"
+    assert lines[1].startswith("pip wheel --wheel-dir build/wheels . ") and "setuptools" in lines[1]
+    assert lines[2].endswith("docker compose up --build reward_service")
 
 
 @pytest.fixture(scope="module")
 def service() -> Iterator[tuple[str, list[str], dict[str, str]]]:
     require_docker()
     compose = compose_command()
-    base = base_image()
-    prepare_wheelhouse(base)
+    setup, wheels, up = readme_offline_commands()
     port = free_port()
     project = f"rstest{secrets.token_hex(3)}"
-    env = {**os.environ, "BASE_IMAGE": base, "REWARD_PUBLISH_PORT": str(port)}
-    run = [*compose, "-p", project]
+    env = {
+        **os.environ,
+        # `pip` is this interpreter's, whatever PATH the tests were started with
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "REWARD_PUBLISH_PORT": str(port),
+        "COMPOSE_PROJECT_NAME": project,
+    }
+    run = [*compose.split(), "-p", project]
+    subprocess.run(["bash", "-c", setup], cwd=ROOT, env=env, check=True)
+    if base_python(OFFLINE_BASE) != "{}.{}".format(*sys.version_info[:2]):
+        pytest.skip(f"{OFFLINE_BASE}'s Python is not this one's: the wheels would not install")
+    subprocess.run(["bash", "-c", wheels], cwd=ROOT, env=env, check=True)
+    up_line = up.replace("docker compose", compose)
     url = f"http://127.0.0.1:{port}"
+    (ROOT / "build").mkdir(exist_ok=True)
+    log = (ROOT / "build" / f"compose-{project}.log").open("wb")
+    serving = subprocess.Popen(
+        ["bash", "-c", up_line], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
-        subprocess.run(
-            [*run, "up", "-d", "--build", "reward_service"], cwd=ROOT, env=env, check=True
-        )
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             try:
@@ -102,13 +113,16 @@ def service() -> Iterator[tuple[str, list[str], dict[str, str]]]:
                     break
             except (httpx.HTTPError, ValueError, KeyError):
                 pass
-            if time.monotonic() > deadline:
-                subprocess.run([*run, "logs", "--tail", "50"], cwd=ROOT, env=env)
-                pytest.fail("the compose service did not become ready")
+            if serving.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                tail = Path(log.name).read_text(errors="replace")[-3000:]
+                pytest.fail(f"`{up_line}` did not serve (exit {serving.poll()}):\n{tail}")
             time.sleep(1)
         yield url, run, env
     finally:
         subprocess.run([*run, "down", "--remove-orphans", "-t", "20"], cwd=ROOT, env=env)
+        serving.wait(timeout=60)
+        log.close()
 
 
 ADD = "def add(a, b):\n    return a + b"

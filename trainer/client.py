@@ -1,6 +1,6 @@
 """HTTP client for the reward service: timeouts, bounded retries, chunking, `None` on failure.
 
-`RewardClient.score(endpoint, items, options)` posts `{"items": [...], **options}` to
+`RewardClient.fetch(endpoint, items, options)` posts `{"items": [...], **options}` to
 `<REWARD_URL>/<endpoint>` and returns one result dict per item, in order. Large batches are split
 into chunks of `chunk_size` items that are sent concurrently (at most `max_concurrency` at once).
 
@@ -15,7 +15,7 @@ item must not look like a wrong answer (0.0).
 
 Left out on purpose: the service's schemas (the client passes dicts through and only checks that
 `results` has one entry per item), connection pooling across calls (an `httpx.AsyncClient` lives
-for one `score` call, so the client is safe to use from any event loop or thread), and
+for one `fetch` call, so the client is safe to use from any event loop or thread), and
 circuit breaking across calls.
 """
 
@@ -56,7 +56,7 @@ class ClientConfig:
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
     chunk_size: int = 256  # items per request
-    max_concurrency: int = 8  # requests in flight per `score` call
+    max_concurrency: int = 8  # requests in flight per `fetch` call
 
     def __post_init__(self) -> None:
         if self.chunk_size < 1 or self.max_concurrency < 1:
@@ -114,7 +114,7 @@ class RewardClient:
             transport=self._transport,
         )
 
-    async def score(
+    async def fetch(
         self,
         endpoint: str,
         items: Sequence[Mapping[str, Any]],
@@ -138,7 +138,7 @@ class RewardClient:
             answers = await asyncio.gather(*(send(http, c) for c in chunks))
         return [result for answer in answers for result in answer]
 
-    def score_sync(
+    def fetch_sync(
         self,
         endpoint: str,
         items: Sequence[Mapping[str, Any]],
@@ -146,9 +146,9 @@ class RewardClient:
         *,
         retry_read_timeouts: bool = True,
     ) -> list[Result | None]:
-        """`score` for synchronous callers; works even when the thread runs an event loop."""
+        """`fetch` for synchronous callers; works even when the thread runs an event loop."""
         return run_sync(
-            self.score(endpoint, items, options, retry_read_timeouts=retry_read_timeouts)
+            self.fetch(endpoint, items, options, retry_read_timeouts=retry_read_timeouts)
         )
 
     async def healthy(self) -> bool:

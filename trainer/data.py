@@ -29,6 +29,15 @@ CODE_SYSTEM_PROMPT = (
     "single ```python code block."
 )
 TOY_DATASET = "toy-plus-zero"
+GSM8K_NAMES = ("gsm8k", "openai/gsm8k")
+HUMANEVAL_NAMES = ("humaneval", "openai_humaneval", "openai/openai_humaneval")
+MBPP_NAMES = ("mbpp", "mbpp-jsonl")
+DATASET_NAMES = (*GSM8K_NAMES, *HUMANEVAL_NAMES, *MBPP_NAMES, TOY_DATASET)
+
+
+def is_code_dataset(name: str) -> bool:
+    """Code datasets are graded by /code; the others by /math."""
+    return name.lower() in HUMANEVAL_NAMES + MBPP_NAMES
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
@@ -211,14 +220,14 @@ def load_named(
         "limit": limit,
     }
     key = name.lower()
-    if key in ("gsm8k", "openai/gsm8k"):
+    if key in GSM8K_NAMES:
         return load_gsm8k(split, path=path, **common)
-    if key in ("humaneval", "openai_humaneval", "openai/openai_humaneval"):
+    if key in HUMANEVAL_NAMES:
         return load_humaneval(**common)
-    if key in ("mbpp", "mbpp-jsonl"):
+    if key in MBPP_NAMES:
         if path is None:
             raise ValueError("dataset_name mbpp needs dataset_path (a jsonl with text, test_list)")
         return load_mbpp_jsonl(path, **common)
     if key == TOY_DATASET:
         return toy_plus_zero(limit or 1000, seed=seed + (0 if split == "train" else 1))
-    raise ValueError(f"unknown dataset_name {name!r}: gsm8k, humaneval, mbpp or {TOY_DATASET}")
+    raise ValueError(f"unknown dataset_name {name!r}: use one of {', '.join(DATASET_NAMES)}")

@@ -28,43 +28,14 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from trainer.cli import LOG_FORMAT
-from trainer.client import ClientConfig, RewardClient
+from trainer.client import RewardClient, run_sync
+from trainer.config import EvalArguments
 
 logger = logging.getLogger(__name__)
-CODE_DATASETS = ("humaneval", "openai_humaneval", "openai/openai_humaneval", "mbpp", "mbpp-jsonl")
-
-
-@dataclass
-class EvalArguments:
-    model_name_or_path: str = field(default="tiny", metadata={"help": "Base model (or `tiny`)."})
-    adapter: str | None = field(
-        default=None, metadata={"help": "Trained LoRA adapter or full model dir."}
-    )
-    output_dir: str | None = field(default=None, metadata={"help": "Default for --adapter."})
-    dataset_name: str = "gsm8k"
-    dataset_path: str | None = None
-    eval_split: str = "test"
-    eval_limit: int | None = field(default=200, metadata={"help": "First N items of the split."})
-    max_prompt_tokens: int | None = 512
-    conversational: bool = True
-    max_completion_length: int = field(default=512, metadata={"help": "New tokens per answer."})
-    batch_size: int = 16
-    math_extract: str = "gsm8k"
-    math_correct: float = 1.0
-    math_wrong: float = -0.5
-    math_missing: float = -1.0
-    code_timeout_s: float = 5.0
-    code_memory_mb: int = 256
-    reward_url: str | None = field(default=None, metadata={"help": "Default `REWARD_URL` env."})
-    reward_timeout_s: float = 120.0
-    report: str | None = field(default=None, metadata={"help": "JSON path (<adapter>/eval.json)."})
-    chart: str | None = field(default=None, metadata={"help": "PNG path (<adapter>/eval.png)."})
-    seed: int = 0
 
 
 def generate(model: Any, tokenizer: Any, prompts: Sequence[Any], args: EvalArguments) -> list[str]:
@@ -101,38 +72,17 @@ def generate(model: Any, tokenizer: Any, prompts: Sequence[Any], args: EvalArgum
 
 
 def grade(
-    client: RewardClient, rows: Any, completions: list[str], args: EvalArguments
+    client: RewardClient, rows: list[dict[str, Any]], completions: list[str], args: EvalArguments
 ) -> dict[str, Any]:
-    """Score completions on the service; accuracy, mean reward and status counts."""
-    is_code = args.dataset_name.lower() in CODE_DATASETS
-    if is_code:
-        items = [
-            {"completion": c, "tests": row["tests"]}
-            if row.get("tests")
-            else {"completion": c, "test": row["test"], "entry_point": row["entry_point"]}
-            for c, row in zip(completions, rows, strict=True)
-        ]
-        options: dict[str, Any] = {
-            "limits": {"timeout_s": args.code_timeout_s, "memory_mb": args.code_memory_mb}
-        }
-        results = client.score_sync("code", items, options)
+    """Grade completions on the service, with the same requests training sends; accuracy, mean
+    reward and status counts."""
+    spec = args.grading_spec()
+    results = run_sync(spec.fetch(client, completions, rows))
+    if spec.endpoint == "code":
         correct = [
             r is not None and r.get("total", 0) > 0 and r["passed"] == r["total"] for r in results
         ]
     else:
-        items = [
-            {"completion": c, "answer": row["answer"]}
-            for c, row in zip(completions, rows, strict=True)
-        ]
-        options = {
-            "extract": args.math_extract,
-            "rewards": {
-                "correct": args.math_correct,
-                "wrong": args.math_wrong,
-                "missing": args.math_missing,
-            },
-        }
-        results = client.score_sync("math", items, options)
         correct = [r is not None and r.get("status") == "correct" for r in results]
     rewards = [r["reward"] for r in results if r is not None and r.get("reward") is not None]
     statuses = Counter("unscored" if r is None else str(r.get("status")) for r in results)
@@ -194,29 +144,17 @@ def write_chart(report: dict[str, Any], path: str) -> None:
 
 def evaluate(args: EvalArguments) -> dict[str, Any]:
     """Evaluate base and trained models; write the report and chart; return the report."""
-    from trainer.data import load_named
     from trainer.model import load_policy
 
     adapter = args.adapter or args.output_dir
     if not adapter or not Path(adapter).exists():
         raise SystemExit(f"trained model directory not found: {adapter!r} (pass --adapter)")
-    client = RewardClient(
-        ClientConfig.from_env(url=args.reward_url, read_timeout_s=args.reward_timeout_s)
+    client = args.reward_client()
+    base_model, base_tokenizer, _ = load_policy(args.model_name_or_path, seed=args.seed)
+    dataset = args.load_dataset(
+        args.eval_split, tokenizer=base_tokenizer, limit=args.eval_limit, seed=args.seed
     )
-    base_model, base_tokenizer, _ = load_policy(
-        args.model_name_or_path, use_peft=False, seed=args.seed
-    )
-    rows = load_named(
-        args.dataset_name,
-        args.eval_split,
-        path=args.dataset_path,
-        tokenizer=base_tokenizer,
-        max_prompt_tokens=args.max_prompt_tokens,
-        conversational=args.conversational,
-        limit=args.eval_limit,
-        seed=args.seed,
-    )
-    rows = [dict(r) for r in rows]
+    rows = [dict(r) for r in dataset]
     prompts = [r["prompt"] for r in rows]
     report: dict[str, Any] = {
         "dataset": args.dataset_name,
@@ -247,7 +185,6 @@ def evaluate(args: EvalArguments) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     trl: Any = importlib.import_module("trl")
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     parser = trl.TrlParser((EvalArguments,))
     argv = list(sys.argv[1:] if argv is None else argv)
     (args,) = parser.parse_args_and_config(argv, fail_with_unknown_args=False)

@@ -3,20 +3,23 @@ built in code for smoke runs and tests (no Hub needed).
 
 `load_policy(name, ...)` returns `(model, tokenizer, peft_config)`: pass `peft_config` on to
 `GRPOTrainer` (it is `None` when the model is already a peft model, as on the unsloth path, or
-when LoRA is off). The name `tiny` (or `tiny:<alphabet-name>`) builds a 2-layer Qwen2 with a
-character tokenizer instead of downloading anything.
+when LoRA is off). The LoRA and bitsandbytes configs are TRL's own (`get_peft_config`,
+`get_quantization_config`) applied to the recipe's `ModelConfig`. The name `tiny` (or
+`tiny:<alphabet-name>`) builds a 2-layer Qwen2 with a character tokenizer instead of downloading
+anything.
 
 unsloth is imported lazily and only when asked for *and* CUDA is present (it refuses or degrades
 to a stub without a GPU); call `import_unsloth_if_wanted` before anything imports trl, because
 unsloth patches trl and transformers on import.
 
-Without unsloth, `load_in_4bit` uses bitsandbytes NF4 when CUDA and bitsandbytes are there, and
-full precision otherwise. Left out: multi-GPU placement and merging adapters; the tiny tokenizer
+Without unsloth, `load_in_4bit` uses bitsandbytes when CUDA and bitsandbytes are there, and full
+precision otherwise. Left out: multi-GPU placement and merging adapters; the tiny tokenizer
 knows only its alphabet (other characters map to `<unk>`).
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import logging
 import string
@@ -116,64 +119,58 @@ def build_tiny_model(
     return model
 
 
-def lora_config(
-    r: int = 16,
-    alpha: int = 32,
-    dropout: float = 0.0,
-    target_modules: tuple[str, ...] | list[str] | None = None,
-) -> Any:
-    from peft import LoraConfig
+def peft_config_from(model_args: Any) -> Any:
+    """TRL's LoRA config for a `ModelConfig` (None unless `use_peft`), with our default target
+    modules when the recipe names none."""
+    trl: Any = importlib.import_module("trl")
+    config = trl.get_peft_config(model_args)
+    if config is not None and not config.target_modules:
+        config.target_modules = list(DEFAULT_LORA_TARGETS)
+    return config
 
-    return LoraConfig(
-        r=r,
-        lora_alpha=alpha,
-        lora_dropout=dropout,
-        target_modules=list(target_modules or DEFAULT_LORA_TARGETS),
-        task_type="CAUSAL_LM",
-    )
+
+def quantization_from(model_args: Any) -> Any:
+    """TRL's bitsandbytes config for the recipe's 4-/8-bit flags; None (full precision) without
+    CUDA or bitsandbytes, where it could not load."""
+    if not (cuda_available() and importlib.util.find_spec("bitsandbytes")):
+        return None
+    trl: Any = importlib.import_module("trl")
+    return trl.get_quantization_config(model_args)
 
 
 def load_policy(
     name: str,
     *,
-    use_peft: bool = True,
-    lora_r: int = 16,
-    lora_alpha: int = 32,
-    lora_dropout: float = 0.0,
-    lora_target_modules: list[str] | None = None,
+    peft_config: Any = None,
+    quantization_config: Any = None,
     use_unsloth: bool = False,
     load_in_4bit: bool = True,
     max_seq_length: int = 2048,
     dtype: str | None = None,
     seed: int = 0,
 ) -> tuple[Any, Any, Any]:
-    """`(model, tokenizer, peft_config_or_None)` for `name` (a Hub id, a local path, or `tiny`)."""
+    """`(model, tokenizer, peft_config_or_None)` for `name` (a Hub id, a local path, or `tiny`).
+
+    `peft_config` and `quantization_config` come from the recipe's `ModelConfig` through
+    `peft_config_from` / `quantization_from`; unsloth reads its LoRA settings from `peft_config`."""
     if name == "tiny" or name.startswith("tiny:"):
         tokenizer = build_tiny_tokenizer(name.partition(":")[2] or "ascii")
         model = build_tiny_model(tokenizer, seed=seed)
         # A tiny model trains fully: LoRA on 64-wide layers would leave too little to learn.
         return model, tokenizer, None
     if use_unsloth and _unsloth_imported():
-        return _load_unsloth(
-            name, lora_r, lora_alpha, lora_target_modules, load_in_4bit, max_seq_length, seed
-        )
+        return _load_unsloth(name, peft_config, load_in_4bit, max_seq_length, seed)
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(name)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     kwargs: dict[str, Any] = {"dtype": dtype or "auto"}
-    if load_in_4bit and cuda_available() and importlib.util.find_spec("bitsandbytes"):
-        from transformers import BitsAndBytesConfig
-
-        quantization: Any = BitsAndBytesConfig  # untyped in some transformers releases
-        kwargs["quantization_config"] = quantization(
-            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype="bfloat16"
-        )
+    if quantization_config is not None:
+        kwargs["quantization_config"] = quantization_config
         kwargs["device_map"] = {"": 0}
     model = AutoModelForCausalLM.from_pretrained(name, **kwargs)
-    peft = lora_config(lora_r, lora_alpha, lora_dropout, lora_target_modules) if use_peft else None
-    return model, tokenizer, peft
+    return model, tokenizer, peft_config
 
 
 def _unsloth_imported() -> bool:
@@ -183,15 +180,13 @@ def _unsloth_imported() -> bool:
 
 
 def _load_unsloth(
-    name: str,
-    r: int,
-    alpha: int,
-    targets: list[str] | None,
-    load_in_4bit: bool,
-    max_seq_length: int,
-    seed: int,
+    name: str, peft_config: Any, load_in_4bit: bool, max_seq_length: int, seed: int
 ) -> tuple[Any, Any, Any]:
     from unsloth import FastLanguageModel
+
+    r = getattr(peft_config, "r", 16)
+    alpha = getattr(peft_config, "lora_alpha", 32)
+    targets = getattr(peft_config, "target_modules", None)
 
     model, tokenizer = FastLanguageModel.from_pretrained(
         model_name=name, max_seq_length=max_seq_length, load_in_4bit=load_in_4bit

@@ -1,4 +1,4 @@
-"""TRL reward functions that score completions on the reward service over HTTP.
+"""TRL reward functions that get each completion's reward from the service over HTTP.
 
 Add them to any GRPO script and change nothing else::
 
@@ -22,7 +22,10 @@ with a test that hit the time limit; `timeout`, `no_code` and `infra_error` are 
 code, so dashboards get zeros too) and `<name>/frac_unscored` (items that came back
 `None`); through `log_extra` it adds a `<name>_status` column to TRL's completions table.
 
-Left out: scoring itself (the service does it; nothing here executes a completion), and
+What each function sends is its `trainer.reward_specs.RewardSpec` (`grpo-eval` sends the same);
+`reward_function(spec)` turns any spec into a TRL reward function.
+
+Left out: grading itself (the service does it; nothing here executes a completion), and
 coordinating `None` across functions: if one function returns `None` for an item and another a
 number, TRL counts the `None` as 0 in the sum. Use `remote_score_reward` (one call to `/score`,
 one reward per item) when that matters.
@@ -36,7 +39,18 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal
 
+from reward_service.rewards.format import FORMAT_REWARDS, FormatStyle
+from reward_service.rewards.math import MATH_REWARDS, ExtractMode
 from trainer.client import Result, RewardClient, run_sync
+from trainer.reward_specs import (
+    ColumnRow,
+    Columns,
+    RewardSpec,
+    code_spec,
+    format_spec,
+    math_spec,
+    score_spec,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,46 +90,25 @@ def trl_gathers_async() -> bool:
     return tuple(numbers) >= (0, 27)
 
 
-ItemBuilder = Callable[[int, str, Mapping[str, Sequence[Any]]], dict[str, Any] | None]
-
-
-def _make_reward(
-    name: str,
-    kind: str,
-    endpoint: str,
-    client: RewardClient | None,
-    options: Mapping[str, Any],
-    build_item: ItemBuilder,
-    mode: Mode,
+def reward_function(
+    spec: RewardSpec, client: RewardClient | None = None, mode: Mode = "auto"
 ) -> RewardFunc:
-    """A named reward function posting one item per completion to `endpoint`."""
-    shared = client
-    components = options.get("components")
-    runs_programs = endpoint == "code" or (isinstance(components, Mapping) and "code" in components)
+    """A TRL reward function named `spec.name` that asks the service for `spec`'s rewards.
 
-    async def score(
-        completions: Sequence[Any],
-        columns: Mapping[str, Sequence[Any]],
-        log_metric: Any,
-        log_extra: Any,
+    `client=None` reads `REWARD_URL` (and `REWARD_API_KEY`) from the environment at each call."""
+
+    async def fetch_rewards(
+        completions: Sequence[Any], columns: Mapping[str, Any]
     ) -> list[float | None]:
-        reward_client = shared or RewardClient()
-        items: list[dict[str, Any] | None] = [
-            build_item(i, completion_text(c), columns) for i, c in enumerate(completions)
-        ]
-        sendable = [item for item in items if item is not None]
-        answers = await reward_client.score(
-            endpoint, sendable, options, retry_read_timeouts=not runs_programs
-        )
-        answer_iter = iter(answers)
-        results: list[Result | None] = [
-            None if item is None else next(answer_iter) for item in items
-        ]
+        texts = [completion_text(c) for c in completions]
+        rows = [ColumnRow(columns, i) for i in range(len(completions))]
+        results = await spec.fetch(client or RewardClient(), texts, rows)
+        log_metric, log_extra = columns.get("log_metric"), columns.get("log_extra")
         if callable(log_metric):
-            _log_statuses(name, kind, results, log_metric)
+            _log_statuses(spec.name, spec.endpoint, results, log_metric)
         if callable(log_extra):  # a column in TRL's completions table
             statuses = ["unscored" if r is None else str(r.get("status", "ok")) for r in results]
-            _safely(log_extra, f"{name}_status", statuses)
+            _safely(log_extra, f"{spec.name}_status", statuses)
         return [_reward_of(r) for r in results]
 
     async def reward_async(
@@ -125,11 +118,9 @@ def _make_reward(
         **kwargs: Any,
     ) -> list[float | None]:
         try:
-            return await score(
-                completions, kwargs, kwargs.get("log_metric"), kwargs.get("log_extra")
-            )
+            return await fetch_rewards(completions, kwargs)
         except Exception:  # TRL aborts train() on an exception: unscored instead
-            logger.exception("%s failed; rewards for this batch are None", name)
+            logger.exception("%s failed; rewards for this batch are None", spec.name)
             return [None] * len(completions)
 
     def reward_sync(
@@ -139,18 +130,18 @@ def _make_reward(
         **kwargs: Any,
     ) -> list[float | None]:
         try:
-            return run_sync(
-                score(completions, kwargs, kwargs.get("log_metric"), kwargs.get("log_extra"))
-            )
+            return run_sync(fetch_rewards(completions, kwargs))
         except Exception:
-            logger.exception("%s failed; rewards for this batch are None", name)
+            logger.exception("%s failed; rewards for this batch are None", spec.name)
             return [None] * len(completions)
 
     use_async = mode == "async" or (mode == "auto" and trl_gathers_async())
     func: RewardFunc = reward_async if use_async else reward_sync
-    func.__name__ = name
-    func.__qualname__ = name
-    func.__doc__ = f"Reward from the service's `{endpoint}` endpoint (one float or None per item)."
+    func.__name__ = spec.name
+    func.__qualname__ = spec.name
+    func.__doc__ = (
+        f"Reward from the service's `{spec.endpoint}` endpoint (one float or None per item)."
+    )
     return func
 
 
@@ -199,53 +190,13 @@ def _safely(hook: Callable[..., Any], *args: Any) -> None:
         logger.exception("TRL logging hook failed for %s", args[0])
 
 
-def _column(columns: Mapping[str, Sequence[Any]], key: str, i: int) -> Any:
-    values = columns.get(key)
-    if values is None or i >= len(values):
-        return None
-    return values[i]
-
-
-def _json_number(value: Any) -> Any:
-    """Numpy/torch scalars from a dataset are not JSON: turn them into plain Python values."""
-    if isinstance(value, (str, int, float)) or value is None:
-        return value
-    item = getattr(value, "item", None)
-    return item() if callable(item) else str(value)
-
-
-def _tests_list(tests: Any) -> list[Any]:
-    """Assert strings stay strings; stdin/stdout cases stay dicts (JSON-ready)."""
-    if isinstance(tests, str):
-        return [tests]
-    return [dict(t) if isinstance(t, Mapping) else str(t) for t in tests]
-
-
-def _code_fields(
-    columns: Mapping[str, Sequence[Any]],
-    i: int,
-    tests_column: str,
-    test_column: str,
-    entry_point_column: str,
-) -> dict[str, Any] | None:
-    """The `/code` test fields of row `i`: `tests`, or `test` + `entry_point`; None if neither."""
-    tests = _column(columns, tests_column, i)
-    if tests is not None and len(tests) > 0:  # an empty list would fail the whole request
-        return {"tests": _tests_list(tests)}
-    test = _column(columns, test_column, i)
-    entry_point = _column(columns, entry_point_column, i)
-    if test is None or entry_point is None:
-        return None
-    return {"test": str(test), "entry_point": str(entry_point)}
-
-
 def remote_math_reward(
     client: RewardClient | None = None,
     *,
-    extract: Literal["gsm8k", "flexible", "latex"] = "gsm8k",
-    correct: float = 1.0,
-    wrong: float = -0.5,
-    missing: float = -1.0,
+    extract: ExtractMode = "gsm8k",
+    correct: float = MATH_REWARDS.correct,
+    wrong: float = MATH_REWARDS.wrong,
+    missing: float = MATH_REWARDS.missing,
     answer_column: str = "answer",
     name: str = "math_reward",
     mode: Mode = "auto",
@@ -255,43 +206,37 @@ def remote_math_reward(
     Items without a gold answer are not sent and get `None`. `client=None` reads `REWARD_URL`
     (and `REWARD_API_KEY`) from the environment at each call.
     """
-
-    def build(i: int, text: str, columns: Mapping[str, Sequence[Any]]) -> dict[str, Any] | None:
-        gold = _json_number(_column(columns, answer_column, i))
-        if gold is None or isinstance(gold, bool):
-            return None
-        return {"completion": text, "answer": gold}
-
-    options = {
-        "extract": extract,
-        "rewards": {"correct": correct, "wrong": wrong, "missing": missing},
-    }
-    return _make_reward(name, "math", "math", client, options, build, mode)
+    spec = math_spec(
+        extract=extract,
+        correct=correct,
+        wrong=wrong,
+        missing=missing,
+        columns=Columns(answer=answer_column),
+        name=name,
+    )
+    return reward_function(spec, client, mode)
 
 
 def remote_format_reward(
     client: RewardClient | None = None,
     *,
-    style: Literal["think", "r1"] = "think",
-    ok: float = 0.2,
-    missing: float = 0.0,
+    style: FormatStyle = "think",
+    ok: float = FORMAT_REWARDS.ok,
+    missing: float = FORMAT_REWARDS.missing,
     name: str = "format_reward",
     mode: Mode = "auto",
 ) -> RewardFunc:
     """Rewards following the reasoning template (`<think>...</think>`, or R1's) via `/format`."""
-
-    def build(i: int, text: str, columns: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
-        return {"completion": text}
-
-    options = {"style": style, "format_rewards": {"ok": ok, "missing": missing}}
-    return _make_reward(name, "format", "format", client, options, build, mode)
+    return reward_function(
+        format_spec(style=style, ok=ok, missing=missing, name=name), client, mode
+    )
 
 
 def remote_code_reward(
     client: RewardClient | None = None,
     *,
-    timeout_s: float = 5.0,
-    memory_mb: int = 256,
+    timeout_s: float | None = None,
+    memory_mb: int | None = None,
     tests_column: str = "tests",
     test_column: str = "test",
     entry_point_column: str = "entry_point",
@@ -302,15 +247,12 @@ def remote_code_reward(
 
     Tests come from `tests_column` (a list of MBPP-style asserts or `{"stdin", "stdout"}` cases)
     or from `test_column` plus `entry_point_column` (HumanEval-style `check(candidate)`). Items
-    with neither get `None`. The code runs in the service's sandbox, never in this process.
+    with neither get `None`. Limits left as None are the service's defaults. The code runs in the
+    service's sandbox, never in this process.
     """
-
-    def build(i: int, text: str, columns: Mapping[str, Sequence[Any]]) -> dict[str, Any] | None:
-        fields = _code_fields(columns, i, tests_column, test_column, entry_point_column)
-        return None if fields is None else {"completion": text, **fields}
-
-    options = {"limits": {"timeout_s": timeout_s, "memory_mb": memory_mb}}
-    return _make_reward(name, "code", "code", client, options, build, mode)
+    columns = Columns(tests=tests_column, test=test_column, entry_point=entry_point_column)
+    spec = code_spec(timeout_s=timeout_s, memory_mb=memory_mb, columns=columns, name=name)
+    return reward_function(spec, client, mode)
 
 
 def remote_score_reward(
@@ -332,16 +274,6 @@ def remote_score_reward(
     Status fractions are logged per component: `<name>/math/frac_<status>`. With a `code`
     component, each item also carries its tests from the same columns as `remote_code_reward`.
     """
-    wants_code = "code" in components
-
-    def build(i: int, text: str, columns: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
-        item: dict[str, Any] = {"completion": text}
-        gold = _json_number(_column(columns, answer_column, i))
-        if gold is not None and not isinstance(gold, bool):
-            item["answer"] = gold
-        if wants_code:
-            item |= _code_fields(columns, i, tests_column, test_column, entry_point_column) or {}
-        return item
-
-    body = {**(options or {}), "components": dict(components)}
-    return _make_reward(name, "score", "score", client, body, build, mode)
+    columns = Columns(answer_column, tests_column, test_column, entry_point_column)
+    spec = score_spec(components, options=options, columns=columns, name=name)
+    return reward_function(spec, client, mode)

@@ -1,28 +1,22 @@
-"""Pure ASGI middleware (cheaper than BaseHTTPMiddleware on the hot path)."""
+"""Pure ASGI middleware (cheaper than BaseHTTPMiddleware on the hot path).
+
+Each answers its own errors with `errors.error_response`, the same renderer the app's handlers
+use, so a 401, 413 or 429 from here looks like any other error.
+"""
 
 from __future__ import annotations
 
 import hmac
-import json
+from collections.abc import Collection
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-SCORING_PATHS = frozenset({"/math", "/format", "/score", "/code"})
+from reward_service.api.errors import Overloaded, RequestTooLarge, ServiceError, Unauthorized
+from reward_service.api.errors import error_response as render
 
 
-async def send_json_error(
-    send: Send, status: int, error: str, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()
-) -> None:
-    """Answer from inside a middleware with the same JSON shape as the app's errors."""
-    body = json.dumps({"error": error, "detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), *headers],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def send_error(exc: ServiceError, scope: Scope, receive: Receive, send: Send) -> None:
+    await render(exc)(scope, receive, send)
 
 
 class AuthMiddleware:
@@ -38,13 +32,8 @@ class AuthMiddleware:
             return
         given = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
         if not hmac.compare_digest(given, self.expected):
-            await send_json_error(
-                send,
-                401,
-                "unauthorized",
-                "missing or wrong API key: send `Authorization: Bearer <REWARD_API_KEY>`",
-                ((b"www-authenticate", b"Bearer"),),
-            )
+            detail = "missing or wrong API key: send `Authorization: Bearer <REWARD_API_KEY>`"
+            await send_error(Unauthorized(detail), scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -56,25 +45,22 @@ class ConcurrencyLimitMiddleware:
     client to back off; the trainer's client honours Retry-After.
     """
 
-    def __init__(self, app: ASGIApp, max_requests: int, retry_after_s: int = 1) -> None:
+    def __init__(self, app: ASGIApp, max_requests: int, scoring_paths: Collection[str]) -> None:
         self.app = app
         self.max_requests = max_requests
-        self.retry_after = str(retry_after_s).encode()
+        self.scoring_paths = frozenset(scoring_paths)
         self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] not in SCORING_PATHS:
+        if scope["type"] != "http" or scope["path"] not in self.scoring_paths:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.max_requests:
-            await send_json_error(
-                send,
-                429,
-                "overloaded",
+            detail = (
                 f"{self.in_flight} scoring requests are already in flight "
-                f"(REWARD_MAX_CONCURRENT_REQUESTS={self.max_requests}); retry after the delay",
-                ((b"retry-after", self.retry_after),),
+                f"(REWARD_MAX_CONCURRENT_REQUESTS={self.max_requests}); retry after the delay"
             )
+            await send_error(Overloaded(detail), scope, receive, send)
             return
         self.in_flight += 1
         try:
@@ -101,7 +87,7 @@ class BodyLimitMiddleware:
                 except ValueError:
                     too_big = False
                 if too_big:
-                    await self._reject(send)
+                    await self._reject(scope, receive, send)
                     return
         received = 0
         started = False
@@ -119,7 +105,7 @@ class BodyLimitMiddleware:
                 if received > self.max_body_bytes:
                     rejected = True
                     if not started:
-                        await self._reject(send)
+                        await self._reject(scope, receive, send)
                     return {"type": "http.disconnect"}
             return message
 
@@ -132,12 +118,10 @@ class BodyLimitMiddleware:
 
         await self.app(scope, limited_receive, guarded_send)
 
-    async def _reject(self, send: Send) -> None:
-        await send_json_error(
-            send,
-            413,
-            "request_too_large",
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = (
             f"request body is over {self.max_body_bytes} bytes (REWARD_MAX_BODY_BYTES); "
-            "split the batch into smaller requests",
-            ((b"connection", b"close"),),
+            "split the batch into smaller requests"
         )
+        too_large = RequestTooLarge(detail, headers={"connection": "close"})
+        await send_error(too_large, scope, receive, send)

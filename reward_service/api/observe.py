@@ -1,6 +1,6 @@
 """Per-request observability: Prometheus metrics and one structured JSON log line.
 
-Routes describe their batch with `record_batch`; the middleware adds timing and the status
+Routes describe their batch with a `BatchRecorder`; the middleware adds timing and the status
 code and writes the line. Completion text is never logged.
 """
 
@@ -10,7 +10,7 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,33 +19,37 @@ from reward_service.metrics import Metrics
 
 access_log = logging.getLogger("reward_service.access")
 
-# Paths with their own label; anything else is counted as "other" so a scanner hitting random
-# URLs cannot blow up the metric's cardinality.
-_KNOWN_PATHS = frozenset(
-    {"/math", "/format", "/score", "/code", "/healthz", "/metrics", "/docs", "/openapi.json"}
-)
 
+class BatchRecorder:
+    """Routes describe their scored batch with it (a dependency: `record: RecorderDep`)."""
 
-def record_batch(request: Request, endpoint: str, items: int, statuses: Iterable[str]) -> None:
-    """Count a scored batch's statuses and attach them to the request's log line."""
-    tally = Counter(statuses)
-    metrics: Metrics = request.app.state.metrics
-    metrics.count_items(endpoint, tally)
-    request.state.batch = {"items": items, "statuses": dict(tally)}
+    def __init__(self, request: Request, metrics: Metrics) -> None:
+        self._request = request
+        self._metrics = metrics
+
+    def __call__(self, endpoint: str, items: int, statuses: Iterable[str]) -> None:
+        """Counts the batch's statuses and attaches them to the request's log line."""
+        tally = Counter(statuses)
+        self._metrics.count_items(endpoint, tally)
+        self._request.state.batch = {"items": items, "statuses": dict(tally)}
 
 
 class ObserveMiddleware:
-    """Counts requests, records latency per path and logs one JSON line per request."""
+    """Counts requests, records latency per path and logs one JSON line per request.
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    Paths get their own label only when they are the app's own (`known_paths`); anything else
+    is counted as "other", so a scanner hitting random URLs cannot blow up the cardinality."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, known_paths: Collection[str]) -> None:
         self.app = app
         self.metrics = metrics
+        self.known_paths = frozenset(known_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = scope["path"] if scope["path"] in _KNOWN_PATHS else "other"
+        path = scope["path"] if scope["path"] in self.known_paths else "other"
         code = 500
         start = time.perf_counter()
 

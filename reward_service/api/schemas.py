@@ -1,4 +1,4 @@
-"""Request and response models for /math, /format and /score (the stable HTTP contract).
+"""Request and response models of every endpoint (the stable HTTP contract).
 
 Naming rule: `<Endpoint>Request`, `<Endpoint>Item`, `<Endpoint>Result`, `<Endpoint>Response`.
 """
@@ -17,9 +17,11 @@ from pydantic import (
     model_validator,
 )
 
-from reward_service.rewards.code import CodeResult, StdioTest
-from reward_service.rewards.format import FormatStyle
-from reward_service.rewards.math import ExtractMode, MathStatus
+from reward_service.api.errors import ERROR_CODES
+from reward_service.rewards.code import CodeItem, CodeResult, CodeTestFields
+from reward_service.rewards.format import FORMAT_REWARDS, FormatStyle
+from reward_service.rewards.math import MATH_REWARDS, ExtractMode, MathStatus
+from reward_service.sandbox.base import MIN_MEMORY_MB
 from reward_service.text import SafeStr
 
 GoldAnswer = StrictStr | StrictInt | StrictFloat
@@ -33,9 +35,9 @@ class _Strict(BaseModel):
 class MathRewards(_Strict):
     """Reward per outcome. The defaults are the GSM8K GRPO recipe's."""
 
-    correct: FiniteFloat = 1.0
-    wrong: FiniteFloat = -0.5
-    missing: FiniteFloat = -1.0
+    correct: FiniteFloat = MATH_REWARDS.correct
+    wrong: FiniteFloat = MATH_REWARDS.wrong
+    missing: FiniteFloat = MATH_REWARDS.missing
 
 
 class MathItem(_Strict):
@@ -86,8 +88,8 @@ class MathResponse(BaseModel):
 
 
 class FormatRewards(_Strict):
-    ok: FiniteFloat = 0.2
-    missing: FiniteFloat = 0.0
+    ok: FiniteFloat = FORMAT_REWARDS.ok
+    missing: FiniteFloat = FORMAT_REWARDS.missing
 
 
 class FormatItem(_Strict):
@@ -135,9 +137,45 @@ class CodeLimits(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
+    # Lower bounds only: a request above the server's maxima is clamped, not refused.
     timeout_s: float | None = Field(None, gt=0, description="Wall-clock limit per test.")
-    # Below ~24 MB the interpreter cannot even compile a small program; 32 leaves a margin.
-    memory_mb: int | None = Field(None, ge=32, description="Memory per program process.")
+    memory_mb: int | None = Field(None, ge=MIN_MEMORY_MB, description="Memory per program process.")
+
+
+class CodeRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "completion": "```python\ndef add(a, b):\n    return a + b\n```",
+                            "tests": ["assert add(1, 2) == 3", "assert add(-1, 1) == 0"],
+                        },
+                        {
+                            "completion": "```python\nprint(sum(map(int, input().split())))\n```",
+                            "tests": [{"stdin": "1 2\n", "stdout": "3\n"}],
+                        },
+                        {
+                            "completion": "```python\ndef inc(x):\n    return x + 1\n```",
+                            "test": "def check(candidate):\n    assert candidate(1) == 2\n",
+                            "entry_point": "inc",
+                        },
+                        {"completion": "I don't know.", "tests": ["assert inc(1) == 2"]},
+                    ],
+                    "limits": {"timeout_s": 5, "memory_mb": 256},
+                }
+            ]
+        },
+    )
+
+    items: list[CodeItem]
+    limits: CodeLimits | None = None
+
+
+class CodeResponse(BaseModel):
+    results: list[CodeResult]
 
 
 class ComponentWeights(_Strict):
@@ -157,19 +195,19 @@ class ComponentWeights(_Strict):
         return self
 
 
-class ScoreItem(_Strict):
-    """A completion plus what each requested component needs (see /math and /code)."""
+class ScoreItem(CodeTestFields):
+    """A completion plus what each requested component needs: `answer` for `math`, the /code
+    item's test fields for `code` (checked per item: a bad one is that item's error)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
     completion: StrictStr
     answer: GoldAnswer | None = Field(None, description="Gold answer; needed by `math`.")
-    # The code component's fields, with the same meaning as on /code items.
-    tests: list[StrictStr] | list[StdioTest] | None = Field(
-        None, description="`code`: assert statements, or stdin/stdout pairs."
-    )
-    setup: StrictStr | None = Field(None, description="`code`: run before each assert.")
-    test: StrictStr | None = Field(None, description="`code`, HumanEval form: `check(candidate)`.")
-    entry_point: StrictStr | None = Field(None, description="`code`, HumanEval form.")
-    fresh: bool = Field(False, description="`code`: run in a container of its own.")
+
+    def code_item(self) -> CodeItem:
+        """The item's code part; ValueError when its test fields do not form one."""
+        fields = self.model_dump(include={"completion", *CodeTestFields.model_fields})
+        return CodeItem.model_validate(fields)
 
 
 class ScoreRequest(MathOptions, FormatOptions):
@@ -213,7 +251,7 @@ class ScoreResponse(BaseModel):
 class ErrorResponse(BaseModel):
     """Every non-2xx answer: a stable `error` code and a `detail` a person can act on."""
 
-    error: str = Field(description="invalid_request, request_too_large, overloaded, ...")
+    error: str = Field(description=", ".join(ERROR_CODES))
     detail: str
     errors: list[dict[str, Any]] | None = Field(
         None, description="For 422: each invalid field's location, message and type."

@@ -1,4 +1,4 @@
-"""The code reward: find the program, turn an item's tests into a sandbox job, score the result.
+"""The code reward: find the program, turn an item's tests into a sandbox job, reward the result.
 
 Pure logic; the sandbox comes in as an argument (any `SandboxBackend`), nothing here touches
 Docker. Rewards (the recipe's):
@@ -10,13 +10,8 @@ Docker. Rewards (the recipe's):
 | the tests ran                                           | `passed` / `failed`  | passed/total |
 | our sandbox failed (daemon gone, container lost)        | `infra_error`        | null         |
 
-"Does not load": the program does not compile, or its module-level code does not finish:
-it raises (`sys.exit` included), ends the process (`os._exit`, a signal), runs out of memory,
-prints past the output cap, or is still running when the per-test time limit (`timeout_s`, which
-covers loading) runs out. Otherwise a policy could trade the penalty for a plain 0.0 by ending
-its own process. A program that needs a slow start (a heavy import) needs a larger `timeout_s`;
-the result's detail says the time ran out while loading. In the stdin/stdout form the program's
-run is the test, so a crash fails that input only.
+What "does not load" covers is the runner's rule, stated once, in the docstring of
+sandbox_images/python/sandbox_runner; the runner marks such results with a `phase`.
 
 >>> extract_program("Here:\\n```python\\nprint(1)\\n```\\nand\\n```\\nprint(2)\\n```")
 'print(2)\\n'
@@ -39,8 +34,10 @@ from reward_service.sandbox.base import (
     ProgramTest,
     SandboxBackend,
     SandboxLimits,
+    TestResult,
     TestStatus,
 )
+from reward_service.text import too_long
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +46,7 @@ FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*```", re.DOTAL
 PYTHON_TAGS = frozenset({"", "python", "py", "python3"})
 
 ItemStatus = Literal["passed", "failed", "no_code", "error", "infra_error"]
+MAX_TESTS = 1000
 
 
 class StdioTest(BaseModel):
@@ -58,19 +56,26 @@ class StdioTest(BaseModel):
     stdout: str
 
 
-class CodeItem(BaseModel):
-    """A completion and its tests, in exactly one of three forms (see the /code docs)."""
+class CodeTestFields(BaseModel):
+    """An item's tests and how to run them: the fields /code items and /score items share."""
 
     model_config = ConfigDict(extra="forbid")
 
-    completion: str
+    # No length bounds here: /score checks them per item (CodeItem), so one bad item's tests
+    # never fail the whole request.
     tests: list[str] | list[StdioTest] | None = Field(
-        None, min_length=1, max_length=1000, description="Assert statements, or stdin/stdout pairs."
+        None, description=f"Assert statements, or stdin/stdout pairs (1 to {MAX_TESTS})."
     )
     setup: str | None = Field(None, description="Assert form: code run before every assert.")
     test: str | None = Field(None, description="HumanEval form: defines `check(candidate)`.")
     entry_point: str | None = Field(None, description="HumanEval form: the function to check.")
     fresh: bool = Field(False, description="Run in a container of its own (slower).")
+
+
+class CodeItem(CodeTestFields):
+    """A completion and its tests, in exactly one of three forms (see the /code docs)."""
+
+    completion: str
 
     @model_validator(mode="after")
     def _one_form(self) -> CodeItem:
@@ -81,6 +86,10 @@ class CodeItem(BaseModel):
             raise ValueError("give either `tests` or `test` + `entry_point`")
         if self.tests is not None and not self.tests:
             raise ValueError("`tests` must not be empty")
+        if self.tests is not None and len(self.tests) > MAX_TESTS:
+            raise ValueError(
+                f"`tests` has {len(self.tests)} entries, over the limit of {MAX_TESTS}"
+            )
         if self.setup is not None and not (self.tests and isinstance(self.tests[0], str)):
             raise ValueError("`setup` goes with assert-statement tests")
         return self
@@ -90,17 +99,12 @@ class CodeItem(BaseModel):
         return 1 if self.tests is None else len(self.tests)
 
 
-class CodeTestResult(BaseModel):
-    status: TestStatus
-    detail: str | None = None
-
-
 class CodeResult(BaseModel):
     reward: float | None
     status: ItemStatus
     passed: int = 0
     total: int = 0
-    tests: list[CodeTestResult] = Field(default_factory=list)
+    tests: list[TestResult] = Field(default_factory=list)
     detail: str | None = Field(None, description="Why, for no_code, error and infra_error.")
 
 
@@ -122,12 +126,12 @@ def build_job(item: CodeItem, program: str, limits: SandboxLimits) -> Job:
     return Job(program=program, tests=tuple(tests), limits=limits, fresh=item.fresh)
 
 
-def score(item: CodeItem, result: JobResult) -> CodeResult:
+def code_result(item: CodeItem, result: JobResult) -> CodeResult:
     """The reward table above, applied to one sandbox result."""
     total = item.total
     if result.infra_error is not None:
         return CodeResult(reward=None, status="infra_error", total=total, detail=result.infra_error)
-    tests = [CodeTestResult(status=t.status, detail=t.detail) for t in result.tests]
+    tests = result.tests
     passed = sum(t.status == "passed" for t in tests)
     failure = result.load_failure
     if failure is not None:
@@ -160,13 +164,13 @@ def no_code(item: CodeItem) -> CodeResult:
     )
 
 
-async def score_code_items(
+async def grade_code_items(
     sandbox: SandboxBackend,
     items: Sequence[CodeItem],
     limits: SandboxLimits,
     max_completion_chars: int | None = None,
 ) -> list[CodeResult]:
-    """Scores every item, in order; items without code never reach the sandbox.
+    """Grades every item, in order; items without code never reach the sandbox.
 
     A completion longer than `max_completion_chars` gets status `error` and a null reward.
     """
@@ -174,12 +178,11 @@ async def score_code_items(
     jobs: list[Job] = []
     waiting: list[tuple[int, CodeItem]] = []
     for item in items:
-        if max_completion_chars is not None and len(item.completion) > max_completion_chars:
-            detail = (
-                f"completion has {len(item.completion)} characters, over the limit of "
-                f"{max_completion_chars} (REWARD_MAX_COMPLETION_CHARS)"
+        refused = too_long(item.completion, max_completion_chars)
+        if refused is not None:
+            results.append(
+                CodeResult(reward=None, status="error", total=item.total, detail=refused)
             )
-            results.append(CodeResult(reward=None, status="error", total=item.total, detail=detail))
             continue
         program = extract_program(item.completion)
         if program is None:
@@ -194,5 +197,5 @@ async def score_code_items(
         logger.exception("sandbox backend raised")
         outcomes = [JobResult.infra(f"sandbox failed: {type(exc).__name__}: {exc}")] * len(jobs)
     for (index, item), outcome in zip(waiting, outcomes, strict=True):
-        results[index] = score(item, outcome)
+        results[index] = code_result(item, outcome)
     return [r for r in results if r is not None]

@@ -7,9 +7,19 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Literal
 
 FormatStyle = Literal["think", "r1"]
+
+
+@dataclass(frozen=True, slots=True)
+class FormatRewardTable:
+    ok: float = 0.2
+    missing: float = 0.0
+
+
+FORMAT_REWARDS = FormatRewardTable()  # the recipe's; the API and the trainer default to it
 
 # Tag contents may not contain another template tag, so a second <answer> block cannot sneak in.
 _NO_TAG = r"(?:(?!</?think>|</?answer>).)*"

@@ -60,6 +60,9 @@ class MathRewardTable:
         return float(getattr(self, status))
 
 
+MATH_REWARDS = MathRewardTable()  # the GSM8K GRPO recipe's; the API and the trainer default to it
+
+
 def _to_fraction(match: re.Match[str]) -> Fraction:
     digits = match["digits"].replace(",", "")
     if digits.endswith("."):

@@ -1,35 +1,37 @@
-"""Runs untrusted programs: the backend protocol, limits, and the Docker backend.
+"""Runs untrusted programs: the backend protocol and its types, with no Docker import.
 
-`SandboxBackend` is the whole interface (`async run(jobs) -> results`, `aclose()`);
-`DockerSandbox` implements it with a warm pool of locked-down containers; `start_sandbox`
-builds the configured backend from the service settings.
+`SandboxBackend` is the whole interface (`async run(jobs) -> results`, `health()`, `aclose()`).
+Backends: `docker_pool.DockerSandbox` (a warm pool of locked-down containers; importing it
+imports the Docker SDK) and `fake.ScriptedSandbox` (in memory, for tests). `factory.start_sandbox`
+builds the configured one from the service settings.
 """
 
 from reward_service.sandbox.base import (
+    DEFAULT_LIMITS,
     Job,
     JobResult,
     ProgramTest,
-    ProgramTestResult,
     SandboxBackend,
+    SandboxHealth,
     SandboxLimits,
+    SandboxObserver,
+    TestResult,
     TestStatus,
 )
-from reward_service.sandbox.docker_pool import DockerPoolConfig, DockerSandbox
 from reward_service.sandbox.errors import ContainerLost, SandboxError, SandboxUnavailable
-from reward_service.sandbox.factory import start_sandbox
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "ContainerLost",
-    "DockerPoolConfig",
-    "DockerSandbox",
     "Job",
     "JobResult",
     "ProgramTest",
-    "ProgramTestResult",
     "SandboxBackend",
     "SandboxError",
+    "SandboxHealth",
     "SandboxLimits",
+    "SandboxObserver",
     "SandboxUnavailable",
+    "TestResult",
     "TestStatus",
-    "start_sandbox",
 ]

@@ -1,9 +1,12 @@
-"""What every sandbox backend speaks: limits, jobs, results and the backend protocol.
+"""What every sandbox backend speaks: limits, jobs, results, health and the backend protocol.
 
-A backend is one method in the httpx-transport spirit, `async run(jobs) -> results` (one result
-per job, same order), plus `aclose()`. Backends never raise for a job: a failure of the
-sandbox itself comes back as a result with `infra_error` set, so callers can tell "the program
-failed" from "we could not run it". This module has no Docker in it.
+A backend is one small protocol in the httpx-transport spirit: `async run(jobs) -> results` (one
+result per job, same order), `health()` and `aclose()`. Backends never raise for a job: a failure
+of the sandbox itself comes back as a result with `infra_error` set, so callers can tell "the
+program failed" from "we could not run it". This module has no Docker in it.
+
+The limits' names and bounds are defined here once; the request schema, the settings and the
+runner's wire frame all use these names.
 """
 
 from __future__ import annotations
@@ -11,30 +14,38 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Annotated, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 TestStatus = Literal["passed", "failed", "timeout", "memory", "output_limit", "runtime_error"]
 LoadPhase = Literal["compile", "load"]
 
+# Below ~24 MB the interpreter cannot even compile a small program; 32 leaves a margin.
+MIN_MEMORY_MB = 32
+MAX_TIMEOUT_S = 600.0
+TimeoutS = Annotated[float, Field(gt=0, le=MAX_TIMEOUT_S)]
+MemoryMB = Annotated[int, Field(ge=MIN_MEMORY_MB, le=65536)]
+OutputBytes = Annotated[int, Field(ge=1024)]
+Processes = Annotated[int, Field(ge=1, le=4096)]
+FileSizeMB = Annotated[int, Field(ge=1)]
+
 
 class SandboxLimits(BaseModel):
-    """Every limit one job runs under; the container's cgroup limits are only a backstop."""
+    """Every limit one job runs under; the container's cgroup limits are only a backstop.
+
+    The runner receives exactly these fields, under these names (`Job.frame`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    timeout_s: float = Field(
-        5.0, gt=0, le=600, description="Wall-clock limit per test, load included."
-    )
-    memory_mb: int = Field(
-        256, ge=16, le=65536, description="Address space per process (RLIMIT_AS)."
-    )
-    output_bytes: int = Field(65536, ge=1024, description="stdout+stderr cap per test.")
-    processes: int = Field(
-        32, ge=1, le=4096, description="Processes+threads at once (RLIMIT_NPROC)."
-    )
-    file_size_mb: int = Field(16, ge=1, description="Largest file the program may write.")
+    timeout_s: TimeoutS = Field(5.0, description="Wall-clock limit per test, load included.")
+    memory_mb: MemoryMB = Field(256, description="Address space per process (RLIMIT_AS).")
+    output_bytes: OutputBytes = Field(65536, description="stdout+stderr cap per test.")
+    processes: Processes = Field(32, description="Processes+threads at once (RLIMIT_NPROC).")
+    file_size_mb: FileSizeMB = Field(16, description="Largest file the program may write.")
+
+
+DEFAULT_LIMITS = SandboxLimits()
 
 
 class ProgramTest(BaseModel):
@@ -60,7 +71,7 @@ class Job(BaseModel):
 
     program: str
     tests: tuple[ProgramTest, ...] = Field(min_length=1)
-    limits: SandboxLimits = SandboxLimits()
+    limits: SandboxLimits = DEFAULT_LIMITS
     fresh: bool = False
 
     def key(self) -> str:
@@ -68,35 +79,25 @@ class Job(BaseModel):
         payload = self.model_dump(mode="json", exclude={"fresh"})
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
-    def wire(self, job_id: str) -> dict[str, Any]:
-        """The frame the in-container runner reads (sandbox_images/python/sandbox_runner)."""
-        limits = self.limits
-        return {
-            "id": job_id,
-            "program": self.program,
-            "tests": [t.model_dump(exclude_none=True) for t in self.tests],
-            "timeout_s": limits.timeout_s,
-            "memory_mb": limits.memory_mb,
-            "output_bytes": limits.output_bytes,
-            "nproc": limits.processes,
-            "file_size_bytes": limits.file_size_mb * 1024 * 1024,
-        }
-
     def backstop_s(self) -> float:
-        """How long the service waits for the runner before it kills the container."""
+        """How long a backend waits for its runner before it gives the container up."""
         return len(self.tests) * (self.limits.timeout_s + 1.0) + 10.0
 
 
-class ProgramTestResult(BaseModel):
+class TestResult(BaseModel):
+    """One test's outcome; also what `/code` returns per test (`phase` stays internal)."""
+
+    __test__ = False  # a model, not a pytest test class
+
     status: TestStatus
     detail: str | None = None
-    # set when the program never got as far as the test: it did not compile or its
-    # module-level code raised
-    phase: LoadPhase | None = None
+    # Set when the program never got as far as the test (it did not compile, or its module-level
+    # code failed): the item is then a load failure (see reward_service.rewards.code).
+    phase: LoadPhase | None = Field(None, exclude=True)
 
 
 class JobResult(BaseModel):
-    tests: list[ProgramTestResult] = Field(default_factory=list)
+    tests: list[TestResult] = Field(default_factory=list)
     infra_error: str | None = None
     elapsed_ms: float = 0.0
 
@@ -105,8 +106,33 @@ class JobResult(BaseModel):
         return cls(infra_error=message)
 
     @property
-    def load_failure(self) -> ProgramTestResult | None:
+    def load_failure(self) -> TestResult | None:
         return next((t for t in self.tests if t.phase is not None), None)
+
+
+class SandboxHealth(BaseModel):
+    """What a backend can say about itself, for /healthz, /metrics and the queue bound.
+
+    A backend reports the fields it knows; /healthz shows the ones it set (pool figures only for
+    a pool), so `ready` and `reason` alone describe a sandbox that is off."""
+
+    ready: bool
+    reason: str | None = Field(None, description="Why it is not ready.")
+    backend: str | None = None
+    image: str | None = None
+    pool_id: str | None = Field(None, description="The value of the containers' pool label.")
+    pool_size: int = Field(0, description="Healthy containers.")
+    pool_target: int = Field(0, description="Containers the pool aims for.")
+    idle: int = 0
+    busy: int = 0
+    queued: int = Field(0, description="Jobs waiting for a container.")
+    last_error: str | None = None
+
+    def public(self) -> dict[str, object]:
+        return self.model_dump(exclude_unset=True)
+
+
+RecycleReason = Literal["job_limit", "unclean", "lost", "dead", "cancelled"]
 
 
 class SandboxObserver(Protocol):
@@ -118,8 +144,8 @@ class SandboxObserver(Protocol):
     def job_ran(self, seconds: float) -> None:
         """A job's program and tests ran in a container for `seconds` (reply received)."""
 
-    def container_recycled(self, reason: str) -> None:
-        """A container left the pool: `job_limit`, `unclean`, `lost`, `dead` or `cancelled`."""
+    def container_recycled(self, reason: RecycleReason) -> None:
+        """A container left the pool, and why."""
 
 
 class NullObserver:
@@ -131,7 +157,7 @@ class NullObserver:
     def job_ran(self, seconds: float) -> None:
         pass
 
-    def container_recycled(self, reason: str) -> None:
+    def container_recycled(self, reason: RecycleReason) -> None:
         pass
 
 
@@ -139,6 +165,10 @@ class NullObserver:
 class SandboxBackend(Protocol):
     async def run(self, jobs: Sequence[Job]) -> list[JobResult]:
         """Runs every job; one result per job, in order; never raises for a job's sake."""
+        ...
+
+    def health(self) -> SandboxHealth:
+        """Cheap and synchronous: called on every /code request for the queue bound."""
         ...
 
     async def aclose(self) -> None: ...

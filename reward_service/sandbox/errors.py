@@ -1,19 +1,13 @@
-"""Sandbox exceptions, and the one place where Docker SDK errors are translated into them.
+"""Sandbox exceptions (no Docker here; `docker_pool.docker_errors` translates the SDK's):
 
     SandboxError
     ├── SandboxUnavailable   the engine or the image is missing: /code can't work at all
     └── ContainerLost        one container died, hung or broke protocol: recycle it, retry
 
-Nothing outside this package sees a `docker.errors` type.
+They never leave a backend's `run()`: a backend turns them into `infra_error` results.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import docker.errors
-import requests.exceptions
 
 
 class SandboxError(Exception):
@@ -28,21 +22,5 @@ class ContainerLost(SandboxError):
     """A container stopped answering, exited or sent garbage."""
 
 
-@contextmanager
-def docker_errors(action: str) -> Iterator[None]:
-    """Re-raises Docker SDK and transport errors as sandbox errors, naming the action."""
-    try:
-        yield
-    except docker.errors.ImageNotFound as exc:
-        raise SandboxUnavailable(
-            f"{action}: sandbox image not found ({exc.explanation}); build it with "
-            "scripts/build_images.sh"
-        ) from exc
-    except docker.errors.NotFound as exc:
-        raise ContainerLost(f"{action}: container vanished ({exc.explanation})") from exc
-    except docker.errors.APIError as exc:
-        raise ContainerLost(f"{action}: Docker API error: {exc.explanation or exc}") from exc
-    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
-        raise SandboxUnavailable(f"{action}: Docker engine unreachable: {exc}") from exc
-    except (OSError, EOFError) as exc:  # the attach socket: reset, closed, timed out
-        raise ContainerLost(f"{action}: {type(exc).__name__}: {exc}") from exc
+class SandboxDisabled(SandboxUnavailable):
+    """The operator turned the sandbox off (`REWARD_SANDBOX_BACKEND=none`): /code is off."""

@@ -6,10 +6,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from reward_service.sandbox.base import SandboxBackend, SandboxObserver
-from reward_service.sandbox.docker_pool import DockerPoolConfig, DockerSandbox
-from reward_service.sandbox.errors import SandboxError
+from reward_service.sandbox.errors import SandboxDisabled, SandboxError, SandboxUnavailable
 
 if TYPE_CHECKING:
+    from reward_service.sandbox.docker_pool import DockerPoolConfig
     from reward_service.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -18,6 +18,8 @@ RUNNER_OVERHEAD_MB = 128  # the runner's interpreter plus page cache headroom
 
 
 def pool_config(settings: Settings) -> DockerPoolConfig:
+    from reward_service.sandbox.docker_pool import DockerPoolConfig
+
     tmpfs_mb = settings.sandbox_tmpfs_mb
     return DockerPoolConfig(
         image=settings.sandbox_image,
@@ -34,21 +36,16 @@ def pool_config(settings: Settings) -> DockerPoolConfig:
 
 async def start_sandbox(
     settings: Settings, observer: SandboxObserver | None = None
-) -> SandboxBackend | None:
-    """The started backend, or None (with a warning) when it is off or Docker is not usable.
-
-    `observer` hears about the pool's work (the app passes its Prometheus metrics)."""
+) -> SandboxBackend:
+    """The started backend. SandboxUnavailable, saying why, when it is off (SandboxDisabled)
+    or cannot start; `observer` hears about the pool's work (the app passes its metrics)."""
     if settings.sandbox_backend == "none":
-        logger.info("code sandbox disabled (REWARD_SANDBOX_BACKEND=none): /code answers 503")
-        return None
+        raise SandboxDisabled("disabled (REWARD_SANDBOX_BACKEND=none)")
+    from reward_service.sandbox.docker_pool import DockerSandbox  # imports the Docker SDK
+
     sandbox = DockerSandbox(pool_config(settings), observer=observer)
     try:
         await sandbox.start()
     except SandboxError as exc:
-        logger.warning(
-            "code sandbox unavailable, /code answers 503 until restart: %s. Start Docker and "
-            "build the image (scripts/build_images.sh), or set REWARD_SANDBOX_BACKEND=none.",
-            exc,
-        )
-        return None
+        raise SandboxUnavailable(f"the Docker sandbox did not start: {exc}") from exc
     return sandbox

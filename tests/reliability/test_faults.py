@@ -152,7 +152,7 @@ def test_service_restarts_while_the_trainer_client_sends(caplog: pytest.LogCaptu
             body, expected = batch(seed, 128)
             try:
                 endpoint = "math" if seed % 2 else "format"
-                outcomes.append((client.score_sync(endpoint, body["items"]), expected))
+                outcomes.append((client.fetch_sync(endpoint, body["items"]), expected))
             except BaseException as exc:  # the contract under test: never raises
                 errors.append(exc)
                 return

@@ -92,6 +92,6 @@ async def test_cancelled_batches_leave_nothing_in_the_queue() -> None:
             batch.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await batch
-            assert sandbox.queued == 0 and sandbox.health()["busy"] == 0
+            assert sandbox.queued == 0 and sandbox.health().busy == 0
         results = await sandbox.run(jobs(0.0))
         assert [r.tests[0].status for r in results] == ["passed"] * 4

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from trainer_servers import reward_service_process
+
+from tests.trainer.trainer_servers import reward_service_process
 
 
 @pytest.fixture(scope="session")

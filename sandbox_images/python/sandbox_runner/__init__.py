@@ -1,33 +1,35 @@
 """In-container job runner: the main process (PID 1) of every sandbox container.
 
 Modules: `__main__` (the framed stream and the job loop), `child` (the forked test process,
-the only place untrusted code runs), `observe` (watching a child and deciding its verdict),
+the only place untrusted code runs), `watch` (watching a child and deciding its verdict),
 `reset` (killing leftovers and wiping the writable dirs between jobs).
 
 It reads jobs from stdin and writes results to stdout, each frame a 4-byte big-endian length
 followed by UTF-8 JSON. The service attaches to the container once and keeps this stream open,
 so a job costs a few forks, never a container start or a `docker exec`.
 
-A job is `{"id", "program", "tests", "timeout_s", "memory_mb", "output_bytes", "nproc",
-"file_size_bytes"}` where each test is `{"code": str}` (run in the program's namespace after it
-loaded; passes when it returns) or `{"stdin": str, "stdout": str}` (run the program on that
-input; the runner compares stdout). Every test gets a fresh child: fork, drop to the sandbox
-uid, load the program, run the test, report over a pipe of its own with a per-test token.
-Only that report, after the test returned, makes a pass; exit codes and output never do. A
-wall-clock timer here kills the child's process group; after every test `kill(-1)` ends every
-other process, and after every job the writable dirs (/tmp, /dev/shm) are wiped. When that
-can't be proven, the reply says `clean: false` and the service replaces the container.
+A job is `{"id", "program", "tests", "limits"}` (see `reward_service/sandbox/wire.py`): `limits`
+is `{"timeout_s", "memory_mb", "output_bytes", "processes", "file_size_mb"}`, the service's
+`SandboxLimits` under the same names; each test is `{"code": str}` (run in the program's
+namespace after it loaded; passes when it returns) or `{"stdin": str, "stdout": str}` (run the
+program on that input; the runner compares stdout). Every test gets a fresh child: fork, drop to
+the sandbox uid, load the program, run the test, report over a pipe of its own with a per-test
+token. Only that report, after the test returned, makes a pass; exit codes and output never do.
+A wall-clock timer here kills the child's process group; after every test `kill(-1)` ends every
+other process, and after every job the writable dirs (/tmp, /dev/shm) are wiped. When that can't
+be proven, the reply says `clean: false` and the service replaces the container.
 
-Load failures. A test result with `phase` ("compile" or "load") means the program never got as
-far as the test; the service scores the item `error` (-1.0) and the runner gives the job's
-remaining code tests the same result without running them. In the code forms (assert,
-HumanEval) that is the case when the program does not compile, when its module-level code
-raises (SystemExit included), and also when the child never reported that the program finished
-loading: it ended itself (`os._exit`, a signal), hit the memory or output limit, or was still
-loading when the wall-clock limit (`timeout_s`, which covers loading) ran out. So ending the
-process is no way around the penalty. A slow but honest start (a heavy import) needs a larger
-`timeout_s`; its detail says the limit ran out "while loading the program". In the stdin/stdout
-form the program's run is the test: a crash fails that input only.
+Load failures (this is the one statement of the rule; the reward table refers to it). A test
+result with `phase` ("compile" or "load") means the program never got as far as the test; the
+service scores the item `error` (-1.0) and the runner gives the job's remaining code tests the
+same result without running them. In the code forms (assert, HumanEval) that is the case when
+the program does not compile, when its module-level code raises (SystemExit included), and also
+when the child never reported that the program finished loading: it ended itself (`os._exit`, a
+signal), hit the memory or output limit, or was still loading when the wall-clock limit
+(`timeout_s`, which covers loading) ran out. So ending the process is no way around the penalty.
+A slow but honest start (a heavy import) needs a larger `timeout_s`; its detail says the limit
+ran out "while loading the program". In the stdin/stdout form the program's run is the test: a
+crash fails that input only.
 
 Whatever the program does, every test gets a result: the runner only reads verdict lines that
 start with the test's token, every string it sends back is valid UTF-8 (lone surrogates are

@@ -10,10 +10,9 @@ import sys
 import time
 import traceback
 
-from sandbox_runner.child import CHILD_ENV
-from sandbox_runner.child import clean as clean_text
-from sandbox_runner.observe import HarnessError, decide, run_child
-from sandbox_runner.reset import clean, kill_leftovers
+from sandbox_runner.child import CHILD_ENV, utf8_safe
+from sandbox_runner.reset import kill_leftovers, reset_container
+from sandbox_runner.watch import HarnessError, decide, run_child
 
 HEADER = struct.Struct(">I")
 MAX_FRAME_BYTES = 256 * 1024 * 1024
@@ -52,7 +51,7 @@ def read_frame(fd: int) -> dict | None:
 def scrub(value: object) -> object:
     """Every string valid UTF-8 (no lone surrogates), so the service can always re-encode it."""
     if isinstance(value, str):
-        return clean_text(value)
+        return utf8_safe(value)
     if isinstance(value, dict):
         return {scrub(k): scrub(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -99,9 +98,9 @@ def run_job(job: dict, uid: int) -> dict:
         if "phase" in result:  # compile or load failure (see decide)
             load_failure = result
         results.append(dict(result))
-    clean_ok = clean(uid) and judged_ok
+    clean = reset_container(uid) and judged_ok
     elapsed_ms = (time.monotonic() - started) * 1000
-    return {"id": job.get("id"), "tests": results, "clean": clean_ok, "elapsed_ms": elapsed_ms}
+    return {"id": job.get("id"), "tests": results, "clean": clean, "elapsed_ms": elapsed_ms}
 
 
 def main() -> int:

@@ -23,15 +23,17 @@ RUNNER_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARKERS = ("started", "loaded")
 PHASES = ("compile", "load", "test")
 STATUSES = ("passed", "failed", "runtime_error", "memory")
+# a job's limits: the service's SandboxLimits fields, under the same names
+LIMITS = ("timeout_s", "memory_mb", "output_bytes", "processes", "file_size_mb")
 
 
-def clean(text: str) -> str:
+def utf8_safe(text: str) -> str:
     """Valid UTF-8 only: lone surrogates (a program's `chr(0xD800)`) become `\\ud800`."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def short(text: str) -> str:
-    text = clean(text)
+    text = utf8_safe(text)
     return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 3] + "..."
 
 
@@ -65,8 +67,8 @@ def drop_privileges(uid: int, limits: dict) -> None:
     cpu_s = math.ceil(limits["timeout_s"]) + 1
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
-    resource.setrlimit(resource.RLIMIT_NPROC, (limits["nproc"], limits["nproc"]))
-    file_size = limits["file_size_bytes"] or 64 * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"], limits["processes"]))
+    file_size = limits["file_size_mb"] * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
@@ -89,7 +91,7 @@ def child_main(job: dict, test: dict, uid: int, fds: tuple[int, int, int, int], 
     # (run_job, run_child) still reference it, and expected outputs and other tests must not be
     # one frame walk away from the program.
     program, source = job["program"], test.get("code")
-    limits = {key: job.get(key) for key in ("memory_mb", "timeout_s", "nproc", "file_size_bytes")}
+    limits = {name: job["limits"][name] for name in LIMITS}
     for other in job["tests"]:
         other.clear()
     job["tests"].clear()

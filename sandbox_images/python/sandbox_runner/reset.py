@@ -57,8 +57,8 @@ def remove(path: str) -> None:
         pass
 
 
-def clean(uid: int) -> bool:
-    """Resets the container; False when it could not prove it is clean (then recycle it)."""
+def reset_container(uid: int) -> bool:
+    """Resets the container; True only when it proved the container clean (else recycle it)."""
     kill_leftovers()
     wipe(uid)
     kill_leftovers()

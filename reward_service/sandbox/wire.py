@@ -1,0 +1,52 @@
+"""The frames exchanged with the in-container runner (sandbox_images/python/sandbox_runner).
+
+A job goes out as `{"id", "program", "tests", "limits"}`, `limits` carrying `SandboxLimits`'
+fields under their own names. The runner answers `{"id", "tests", "clean", "elapsed_ms"}`, or
+`{"id", "error"}` when its own side failed before the program ran. `RunnerReply.parse` is the one
+place a reply is read; anything malformed is a lost container (recycled, the job retried).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from reward_service.sandbox.base import Job, JobResult, TestResult
+from reward_service.sandbox.errors import ContainerLost
+
+
+def job_frame(job: Job, job_id: str) -> dict[str, Any]:
+    """The frame the runner reads for `job`."""
+    return {
+        "id": job_id,
+        "program": job.program,
+        "tests": [t.model_dump(exclude_none=True) for t in job.tests],
+        "limits": job.limits.model_dump(),
+    }
+
+
+class RunnerReply(BaseModel):
+    """A runner's answer to one job. `clean`: the runner proved the container is reset (no
+    process, file or IPC object left); otherwise the pool replaces the container."""
+
+    id: str
+    tests: list[TestResult]
+    clean: bool = False
+    elapsed_ms: float = 0.0
+
+    @classmethod
+    def parse(cls, frame: dict[str, Any], job_id: str) -> RunnerReply:
+        """The reply to job `job_id`; ContainerLost for an error reply or a malformed one."""
+        if "error" in frame:
+            raise ContainerLost(f"runner failed: {str(frame['error'])[-300:]}")
+        try:
+            reply = cls.model_validate(frame)
+        except ValidationError as exc:
+            raise ContainerLost(f"runner sent an unexpected reply: {exc}") from exc
+        if reply.id != job_id:
+            raise ContainerLost(f"reply for job {reply.id!r}, expected {job_id!r}")
+        return reply
+
+    def result(self) -> JobResult:
+        return JobResult(tests=self.tests, elapsed_ms=self.elapsed_ms)

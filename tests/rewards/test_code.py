@@ -1,0 +1,97 @@
+"""The code reward's pure pieces: program extraction, jobs from the three test forms, item
+validation and the reward table (over the scripted sandbox: no Docker)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from reward_service.rewards.code import (
+    CodeItem,
+    build_job,
+    extract_program,
+    grade_code_items,
+    load_failure_text,
+)
+from reward_service.sandbox import Job, JobResult, SandboxLimits, TestResult
+from reward_service.sandbox.fake import ScriptedSandbox
+
+ADD = "```python\ndef add(a, b):\n    return a + b\n```"
+
+
+@pytest.mark.parametrize(
+    ("completion", "program"),
+    [
+        ("```python\na = 1\n```", "a = 1\n"),
+        ("```py\na = 1\n```", "a = 1\n"),
+        ("```\na = 1\n```", "a = 1\n"),
+        ("x\n```python\na = 1\n```\ntext\n```python\nb = 2\n```\nbye", "b = 2\n"),
+        ("```python\na = 1\n```\n```bash\nls\n```", "a = 1\n"),  # other languages skipped
+        ("no code at all", None),
+        ("```python\nunterminated", None),
+        ("inline ```python x``` only", None),
+    ],
+)
+def test_extract_program_takes_the_last_python_block(completion: str, program: str | None) -> None:
+    assert extract_program(completion) == program
+
+
+def test_three_test_forms_become_jobs() -> None:
+    limits = SandboxLimits()
+    asserts = CodeItem(completion=ADD, tests=["assert add(1, 2) == 3"], setup="import math")
+    (test,) = build_job(asserts, "p", limits).tests
+    assert test.code == "import math\nassert add(1, 2) == 3\n"
+    stdio = CodeItem.model_validate({"completion": ADD, "tests": [{"stdin": "1", "stdout": "2"}]})
+    (test,) = build_job(stdio, "p", limits).tests
+    assert (test.stdin, test.stdout, test.code) == ("1", "2", None)
+    humaneval = CodeItem(completion=ADD, test="def check(c):\n    pass", entry_point="add")
+    (test,) = build_job(humaneval, "p", limits).tests
+    assert test.code is not None and test.code.rstrip().endswith("check(add)")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"completion": ADD},  # no tests
+        {"completion": ADD, "tests": []},
+        {"completion": ADD, "tests": ["assert 1"], "test": "def check(c): pass"},
+        {"completion": ADD, "test": "def check(c): pass"},  # no entry_point
+        {"completion": ADD, "tests": [{"stdin": "1", "stdout": "1"}], "setup": "x = 1"},
+        {"completion": ADD, "tests": ["assert 1", {"stdin": "", "stdout": ""}]},
+    ],
+)
+def test_items_need_exactly_one_test_form(body: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        CodeItem.model_validate(body)
+
+
+async def test_reward_table() -> None:
+    item = CodeItem(completion=ADD, tests=["assert 'a'", "assert 'b'", "assert 'c'"])
+    no_code = CodeItem(completion="sorry", tests=["assert 1"])
+    mixed = ScriptedSandbox(lambda job, test: "timeout" if "'b'" in (test.code or "") else "passed")
+    load = ScriptedSandbox(lambda job, test: TestResult(status="runtime_error", phase="load"))
+    infra = ScriptedSandbox(infra_error="daemon gone")
+    cases = [(mixed, "failed", 2 / 3), (load, "error", -1.0), (infra, "infra_error", None)]
+    for sandbox, status, reward in cases:
+        (graded, missing) = await grade_code_items(sandbox, [item, no_code], SandboxLimits())
+        assert (graded.status, graded.reward, graded.total) == (status, reward, 3)
+        assert (missing.status, missing.reward) == ("no_code", -1.0)
+        assert len(sandbox.jobs) == 1  # the item without code never reaches the sandbox
+
+
+async def test_a_raising_backend_gives_infra_errors_not_scores() -> None:
+    class Broken(ScriptedSandbox):
+        async def run(self, jobs: Sequence[Job]) -> list[JobResult]:
+            raise RuntimeError("bug")
+
+    item = CodeItem(completion=ADD, tests=["assert 1"])
+    (result,) = await grade_code_items(Broken(), [item], SandboxLimits())
+    assert (result.status, result.reward) == ("infra_error", None)
+
+
+def test_load_failure_texts_name_the_phase() -> None:
+    assert load_failure_text("compile", "runtime_error") == "does not compile"
+    assert load_failure_text("load", "memory") == "ran out of memory while loading"
+    assert load_failure_text("load", "runtime_error") == "failed while loading"

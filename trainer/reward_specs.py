@@ -1,0 +1,191 @@
+"""What each reward asks of the service: the endpoint, the batch options, and how a dataset row
+plus a completion become one item. Shared by the TRL reward functions (`trainer.rewards`) and
+`grpo-eval`, so training and evaluation send exactly the same requests.
+
+A row is any mapping from column name to value: a dict from a dataset, or `ColumnRow`, the
+view of row `i` of the columns TRL passes to reward functions. A row that lacks what its reward
+needs (no gold answer, no tests) gives no item: it is not sent, and its result is `None`.
+
+>>> spec = math_spec(extract="flexible")
+>>> spec.endpoint, spec.items(["#### 7", "#### 8"], [{"answer": 7}, {"answer": None}])
+('math', [{'completion': '#### 7', 'answer': 7}, None])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from reward_service.rewards.format import FORMAT_REWARDS, FormatStyle
+from reward_service.rewards.math import MATH_REWARDS, ExtractMode
+from trainer.client import Result, RewardClient
+
+Endpoint = Literal["math", "format", "code", "score"]
+Row = Mapping[str, Any]
+ItemBuilder = Callable[[str, Row], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where a dataset keeps what the rewards read."""
+
+    answer: str = "answer"
+    tests: str = "tests"
+    test: str = "test"
+    entry_point: str = "entry_point"
+
+
+@dataclass(frozen=True)
+class RewardSpec:
+    name: str
+    endpoint: Endpoint
+    options: Mapping[str, Any]
+    build_item: ItemBuilder = field(repr=False)
+
+    @property
+    def runs_programs(self) -> bool:
+        """A timed-out request of this kind is still running on the server: never re-send it."""
+        components = self.options.get("components")
+        return self.endpoint == "code" or (isinstance(components, Mapping) and "code" in components)
+
+    def items(self, texts: Sequence[str], rows: Sequence[Row]) -> list[dict[str, Any] | None]:
+        return [self.build_item(text, row) for text, row in zip(texts, rows, strict=True)]
+
+    async def fetch(
+        self, client: RewardClient, texts: Sequence[str], rows: Sequence[Row]
+    ) -> list[Result | None]:
+        """One service result (or None) per completion, in order."""
+        items = self.items(texts, rows)
+        sendable = [item for item in items if item is not None]
+        answers = iter(
+            await client.fetch(
+                self.endpoint, sendable, self.options, retry_read_timeouts=not self.runs_programs
+            )
+        )
+        return [None if item is None else next(answers) for item in items]
+
+
+class ColumnRow(Mapping[str, Any]):
+    """Row `index` of TRL's reward-function columns (lists per column; other kwargs ignored)."""
+
+    def __init__(self, columns: Mapping[str, Any], index: int) -> None:
+        self._columns = columns
+        self._index = index
+
+    def __getitem__(self, key: str) -> Any:
+        values = self._columns[key]
+        if not isinstance(values, Sequence) or isinstance(values, str):
+            raise KeyError(key)
+        if self._index >= len(values):
+            raise KeyError(key)
+        return values[self._index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+
+def json_value(value: Any) -> Any:
+    """Numpy/torch scalars from a dataset are not JSON: turn them into plain Python values."""
+    if isinstance(value, (str, int, float)) or value is None:
+        return value
+    item = getattr(value, "item", None)
+    return item() if callable(item) else str(value)
+
+
+def gold_answer(row: Row, column: str) -> Any:
+    """The row's gold answer as JSON, or None (booleans are no answer)."""
+    gold = json_value(row.get(column))
+    return None if isinstance(gold, bool) else gold
+
+
+def code_fields(row: Row, columns: Columns) -> dict[str, Any] | None:
+    """The `/code` test fields of a row: `tests`, or `test` + `entry_point`; None if neither."""
+    tests = row.get(columns.tests)
+    if tests is not None and len(tests) > 0:  # an empty list would fail that item
+        if isinstance(tests, str):
+            return {"tests": [tests]}
+        # assert strings stay strings; stdin/stdout cases stay dicts (JSON-ready)
+        return {"tests": [dict(t) if isinstance(t, Mapping) else str(t) for t in tests]}
+    test, entry_point = row.get(columns.test), row.get(columns.entry_point)
+    if test is None or entry_point is None:
+        return None
+    return {"test": str(test), "entry_point": str(entry_point)}
+
+
+def math_spec(
+    *,
+    extract: ExtractMode = "gsm8k",
+    correct: float = MATH_REWARDS.correct,
+    wrong: float = MATH_REWARDS.wrong,
+    missing: float = MATH_REWARDS.missing,
+    columns: Columns = Columns(),
+    name: str = "math_reward",
+) -> RewardSpec:
+    def build(text: str, row: Row) -> dict[str, Any] | None:
+        gold = gold_answer(row, columns.answer)
+        return None if gold is None else {"completion": text, "answer": gold}
+
+    options = {
+        "extract": extract,
+        "rewards": {"correct": correct, "wrong": wrong, "missing": missing},
+    }
+    return RewardSpec(name, "math", options, build)
+
+
+def format_spec(
+    *,
+    style: FormatStyle = "think",
+    ok: float = FORMAT_REWARDS.ok,
+    missing: float = FORMAT_REWARDS.missing,
+    name: str = "format_reward",
+) -> RewardSpec:
+    def build(text: str, row: Row) -> dict[str, Any]:
+        return {"completion": text}
+
+    options = {"style": style, "format_rewards": {"ok": ok, "missing": missing}}
+    return RewardSpec(name, "format", options, build)
+
+
+def code_spec(
+    *,
+    timeout_s: float | None = None,
+    memory_mb: int | None = None,
+    columns: Columns = Columns(),
+    name: str = "code_reward",
+) -> RewardSpec:
+    """Limits left as None take the server's defaults."""
+
+    def build(text: str, row: Row) -> dict[str, Any] | None:
+        fields = code_fields(row, columns)
+        return None if fields is None else {"completion": text, **fields}
+
+    limits = {
+        k: v for k, v in (("timeout_s", timeout_s), ("memory_mb", memory_mb)) if v is not None
+    }
+    return RewardSpec(name, "code", {"limits": limits} if limits else {}, build)
+
+
+def score_spec(
+    components: Mapping[str, float],
+    *,
+    options: Mapping[str, Any] | None = None,
+    columns: Columns = Columns(),
+    name: str = "score_reward",
+) -> RewardSpec:
+    wants_code = "code" in components
+
+    def build(text: str, row: Row) -> dict[str, Any]:
+        item: dict[str, Any] = {"completion": text}
+        gold = gold_answer(row, columns.answer)
+        if gold is not None:
+            item["answer"] = gold
+        if wants_code:
+            item |= code_fields(row, columns) or {}
+        return item
+
+    body = {**(options or {}), "components": dict(components)}
+    return RewardSpec(name, "score", body, build)
