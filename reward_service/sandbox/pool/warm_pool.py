@@ -87,7 +87,11 @@ class WarmPool:
 
     def health(self) -> SandboxHealth:
         ready = self._roster.size > 0 and not self._healer.closed
-        reason = None if ready else (self._healer.start_error or "no sandbox container is up")
+        reason = None
+        if self._healer.closed:
+            reason = "the sandbox is shut down"
+        elif not ready:
+            reason = self._healer.start_error or "no sandbox container is up"
         return SandboxHealth(
             ready=ready,
             reason=reason,
