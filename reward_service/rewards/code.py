@@ -29,8 +29,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reward_service.sandbox.base import (
+    Isolation,
     Job,
     JobResult,
+    JudgeIn,
     ProgramTest,
     SandboxBackend,
     SandboxLimits,
@@ -70,6 +72,19 @@ class CodeTestFields(BaseModel):
     test: str | None = Field(None, description="HumanEval form: defines `check(candidate)`.")
     entry_point: str | None = Field(None, description="HumanEval form: the function to check.")
     fresh: bool = Field(False, description="Run in a container of its own (slower).")
+    isolation: Isolation = Field(
+        "shared",
+        description="`shared`: the tests share one load of the program (as MBPP's asserts share "
+        "a module); a test that crashes, hangs or floods output gets a fresh load for the rest. "
+        "`per_test`: a fresh load for every test.",
+    )
+    judge_in: JudgeIn = Field(
+        "auto",
+        description="Assert and HumanEval forms: `outside` judges each test in a process the "
+        "program cannot reach, calling the program with plain data only; `inside` runs the test "
+        "in the program's interpreter (needed when a test uses the program's objects); `auto` "
+        "decides from each test's text.",
+    )
 
 
 class CodeItem(CodeTestFields):
@@ -123,7 +138,15 @@ def build_job(item: CodeItem, program: str, limits: SandboxLimits) -> Job:
     else:
         setup = f"{item.setup}\n" if item.setup else ""
         tests = [ProgramTest(code=f"{setup}{t}\n") for t in item.tests]
-    return Job(program=program, tests=tuple(tests), limits=limits, fresh=item.fresh)
+    return Job(
+        program=program,
+        tests=tuple(tests),
+        limits=limits,
+        fresh=item.fresh,
+        isolation=item.isolation,
+        judge_in=item.judge_in,
+        entry_point=item.entry_point,
+    )
 
 
 def code_result(item: CodeItem, result: JobResult) -> CodeResult:

@@ -20,6 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 TestStatus = Literal["passed", "failed", "timeout", "memory", "output_limit", "runtime_error"]
 LoadPhase = Literal["compile", "load"]
+# where a test's verdict was reached: outside the program (a judge process calling it over the
+# plain-data bridge, or the runner comparing stdout) or inside the program's own interpreter
+JudgedIn = Literal["outside", "inside"]
+JudgeIn = Literal["auto", "outside", "inside"]
+Isolation = Literal["shared", "per_test"]
 
 # Below ~24 MB the interpreter cannot even compile a small program; 32 leaves a margin.
 MIN_MEMORY_MB = 32
@@ -65,7 +70,8 @@ class ProgramTest(BaseModel):
 
 
 class Job(BaseModel):
-    """One program and its tests. `fresh` asks for a container of its own (slower, paranoid)."""
+    """One program and its tests. `fresh` asks for a container of its own (slower, paranoid);
+    `isolation`, `judge_in` and `entry_point` are the /code item's (see CodeTestFields)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -73,6 +79,9 @@ class Job(BaseModel):
     tests: tuple[ProgramTest, ...] = Field(min_length=1)
     limits: SandboxLimits = DEFAULT_LIMITS
     fresh: bool = False
+    isolation: Isolation = "shared"
+    judge_in: JudgeIn = "auto"
+    entry_point: str | None = None
 
     def key(self) -> str:
         """Identity for deduplication: identical program, tests and limits run once."""
@@ -91,6 +100,9 @@ class TestResult(BaseModel):
 
     status: TestStatus
     detail: str | None = None
+    judged_in: JudgedIn | None = Field(
+        None, description="`outside` the program (plain data only) or `inside` its interpreter."
+    )
     # Set when the program never got as far as the test (it did not compile, or its module-level
     # code failed): the item is then a load failure (see reward_service.rewards.code).
     phase: LoadPhase | None = Field(None, exclude=True)

@@ -1,8 +1,9 @@
 """The frames exchanged with the in-container runner (sandbox_images/python/sandbox_runner).
 
-A job goes out as `{"id", "program", "tests", "limits"}`, `limits` carrying `SandboxLimits`'
-fields under their own names. The runner answers `{"id", "tests", "clean", "elapsed_ms"}`, or
-`{"id", "error"}` when its own side failed before the program ran. `RunnerReply.parse` is the one
+A job goes out as `{"id", "program", "tests", "limits", "isolation", "judge_in", "entry_point"}`,
+`limits` carrying `SandboxLimits`' fields under their own names. The runner answers
+`{"id", "tests", "clean", "elapsed_ms"}`, or `{"id", "error"}` when its own side failed before
+the program ran. `RunnerReply.parse` is the one
 place a reply is read; anything malformed is a lost container (recycled, the job retried).
 """
 
@@ -23,6 +24,9 @@ def job_frame(job: Job, job_id: str) -> dict[str, Any]:
         "program": job.program,
         "tests": [t.model_dump(exclude_none=True) for t in job.tests],
         "limits": job.limits.model_dump(),
+        "isolation": job.isolation,
+        "judge_in": job.judge_in,
+        "entry_point": job.entry_point,
     }
 
 

@@ -37,7 +37,7 @@ def test_scripted_backend_over_http() -> None:
             "status": "passed",
             "passed": 1,
             "total": 1,
-            "tests": [{"status": "passed", "detail": None}],
+            "tests": [{"status": "passed", "detail": None, "judged_in": None}],
             "detail": None,
         }
         assert sandbox.jobs[0].limits.timeout_s == 30.0  # the default maximum

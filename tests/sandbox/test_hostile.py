@@ -599,8 +599,9 @@ def test_no_state_leaks_from_one_item_to_the_next() -> None:
         """,
         "assert os.listdir('/tmp') == [], os.listdir('/tmp')",
         "assert os.listdir('/dev/shm') == [], os.listdir('/dev/shm')",
-        "assert pids() == sorted(['1', str(os.getpid())]), pids()",
+        "assert pids() == sorted(['1', str(os.getppid()), str(os.getpid())]), pids()",
     )
+    inspect["judge_in"] = "inside"  # what the program itself sees: PID 1, the runner, itself
     with TestClient(create_app(settings)) as client:
         results = client.post("/code", json={"items": [litter, inspect]}).json()["results"]
     assert results[0]["status"] == "passed", results[0]

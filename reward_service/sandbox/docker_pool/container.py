@@ -84,7 +84,7 @@ class ContainerSpec:
         )
         created = api.create_container(
             image=self.image,
-            command=["--uid", str(uid)],
+            command=["--uid", str(uid), "--judge-uid", str(uid + 1)],
             stdin_open=True,  # with detach=False the SDK sets StdinOnce: when the service goes
             detach=False,  # away, the runner reads EOF and the container exits
             tty=False,
@@ -102,8 +102,9 @@ class ContainerSpec:
 
 
 def random_uid() -> int:
-    """A uid of this container's own: RLIMIT_NPROC counts per uid across the whole kernel."""
-    return 1_000_000 + secrets.randbelow(1_000_000_000)
+    """The program's uid, of this container's own (RLIMIT_NPROC counts per uid across the whole
+    kernel); the judge runs as the next one, so the program can neither signal nor read it."""
+    return 1_000_000 + 2 * secrets.randbelow(500_000_000)
 
 
 class SandboxContainer:

@@ -61,10 +61,11 @@ def verdict_lines(token: str) -> dict:
     return lines
 
 
-def drop_privileges(uid: int, limits: dict) -> None:
-    """Limits first (lowering rlimits needs no privilege), then the uid switch."""
+def drop_privileges(uid: int, limits: dict, tests: int = 1) -> None:
+    """Limits first (lowering rlimits needs no privilege), then the uid switch. A process that
+    serves `tests` tests gets CPU time for all of them (the runner's wall clock is per test)."""
     memory = limits["memory_mb"] * 1024 * 1024
-    cpu_s = math.ceil(limits["timeout_s"]) + 1
+    cpu_s = (math.ceil(limits["timeout_s"]) + 1) * max(1, tests)
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
     resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"], limits["processes"]))

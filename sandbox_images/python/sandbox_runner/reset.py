@@ -1,4 +1,9 @@
-"""Between tests and jobs: end every other process in the container, wipe the writable dirs."""
+"""Between tests and jobs: end every other process in the container, wipe the writable dirs.
+
+The runner is not PID 1 (the zygote is), so `kill(-1)` from it spares PID 1 and itself; the
+program processes it kills are PID 1's children, reaped there, so the reset waits until they
+are gone before it wipes.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ WORK_DIRS = ("/tmp", "/dev/shm")
 
 
 def kill_leftovers() -> None:
-    """As PID 1 with CAP_KILL: end every other process in the container, reap them all."""
+    """With CAP_KILL: end every process but PID 1 and this one, reap our own children."""
     while True:
         with contextlib.suppress(ProcessLookupError):
             os.kill(-1, signal.SIGKILL)
@@ -57,9 +62,38 @@ def remove(path: str) -> None:
         pass
 
 
-def reset_container(uid: int) -> bool:
+def others_alive() -> bool:
+    """Whether a process other than PID 1 and this one still runs (zombies do not count)."""
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) in (1, me):
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                state = fh.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue  # gone while we looked
+        if state not in (b"Z", b"X"):
+            return True
+    return False
+
+
+def end_everything(timeout_s: float = 2.0) -> bool:
+    """kill(-1) until no other process is left; False if some survived `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        kill_leftovers()
+        if not others_alive():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+
+
+def reset_container(uids: tuple[int, ...]) -> bool:
     """Resets the container; True only when it proved the container clean (else recycle it)."""
-    kill_leftovers()
-    wipe(uid)
-    kill_leftovers()
-    return not any(os.listdir(path) for path in WORK_DIRS if os.path.isdir(path))
+    ended = end_everything()
+    for uid in uids:
+        wipe(uid)
+    ended = end_everything() and ended
+    return ended and not any(os.listdir(path) for path in WORK_DIRS if os.path.isdir(path))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from sandbox_runner.__main__ import read_frame, scrub, write_frame
 from sandbox_runner.child import LIMITS, utf8_safe
+from sandbox_runner.jobs import read_frame, scrub, write_frame
 
 from reward_service.sandbox.base import Job, ProgramTest, SandboxLimits
 from reward_service.sandbox.wire import job_frame
@@ -46,5 +46,13 @@ def test_scrub_reaches_every_string() -> None:
 def test_the_runner_reads_the_limits_under_the_services_names() -> None:
     job = Job(program="x = 1", tests=(ProgramTest(code="assert x"),), limits=SandboxLimits())
     frame = job_frame(job, "id1")
-    assert set(frame) == {"id", "program", "tests", "limits"}
+    assert set(frame) == {
+        "id",
+        "program",
+        "tests",
+        "limits",
+        "isolation",
+        "judge_in",
+        "entry_point",
+    }
     assert tuple(frame["limits"]) == LIMITS == tuple(SandboxLimits.model_fields)

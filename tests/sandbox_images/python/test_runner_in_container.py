@@ -181,14 +181,18 @@ async def test_oom_kill_is_memory_and_other_sigkills_are_not() -> None:
     assert "signal 9" in (self_kill.tests[0].detail or "")
 
 
-async def test_every_test_gets_its_own_random_seed() -> None:
-    # forked children would otherwise share the runner's generator state
+async def test_every_load_gets_its_own_random_seed() -> None:
+    # forked processes would otherwise share their parent's generator state
     program = "import random\nvalue = repr(random.random())\n"
-    (result,) = await run(
-        code_job(
-            program,
-            "open('/tmp/first', 'w').write(value)",
-            "assert open('/tmp/first').read() != value",
+    write = "open('/tmp/first', 'w').write(value)"
+    compare = "assert open('/tmp/first').read() != value"
+    for isolation in ("per_test", "shared"):
+        job = Job(
+            program=program,
+            tests=(ProgramTest(code=write), ProgramTest(code=compare)),
+            limits=FAST,
+            isolation=isolation,
         )
-    )
-    assert statuses(result) == ["passed", "passed"]
+        (result,) = await run(job)
+        expected = ["passed", "passed"] if isolation == "per_test" else ["passed", "failed"]
+        assert statuses(result) == expected, isolation  # shared: one load, one value

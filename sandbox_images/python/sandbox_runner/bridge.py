@@ -1,0 +1,212 @@
+"""Plain data across the bridge between the judge and the program process.
+
+Only these cross, exactly these types (no subclasses): None, bool, int, float, complex, str,
+bytes, range, and list, tuple, dict, set, frozenset of those. Anything else (a custom object, a
+subclass with its own `__eq__`, a generator) raises NotPlainData, which says what it was
+("a Foo, not plain data"). The encoding is JSON with tags for what JSON lacks, so the decoder is
+the C parser plus a walk that rebuilds exactly the types above, within bounds on size and depth:
+whatever bytes the program process sends, the judge gets plain values or NotPlainData.
+
+    >>> decode(encode([1, (2.5, -0.0), {"k": {3, 4}}, b"\\x00", 2**100, None]))
+    [1, (2.5, -0.0), {'k': {3, 4}}, b'\\x00', 1267650600228229401496703205376, None]
+    >>> try:
+    ...     encode(type("Foo", (int,), {})(1))
+    ... except NotPlainData as exc:
+    ...     print(exc)
+    a Foo, not plain data
+
+Frames on a pipe are a 4-byte big-endian length and the payload (`write_frame`, `read_frame`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import struct
+
+MAX_DEPTH = 64
+MAX_NODES = 1_000_000
+MAX_FRAME_BYTES = 32 * 1024 * 1024
+HEADER = struct.Struct(">I")
+_BIG = 1 << 62  # ints beyond this travel as hex: linear time whatever their size
+_SCALARS = (type(None), bool, str)
+
+
+class NotPlainData(Exception):
+    """A value that may not cross the bridge; the message says what it was."""
+
+
+def type_name(value: object) -> str:
+    try:
+        name = type(value).__name__
+    except Exception:  # a hostile metaclass: the name is all we wanted
+        name = "object"
+    return name if isinstance(name, str) else "object"
+
+
+def _tag(value: object, depth: int, budget: list[int]) -> object:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise NotPlainData(f"more than {MAX_NODES} values, too large to cross")
+    if depth > MAX_DEPTH:
+        raise NotPlainData(f"nested deeper than {MAX_DEPTH}, too deep to cross")
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is int:
+        return value if -_BIG < value < _BIG else {"x": format(value, "x")}
+    if kind is float:
+        return value
+    if kind is list:
+        return [_tag(v, depth + 1, budget) for v in value]
+    if kind is tuple:
+        return {"t": [_tag(v, depth + 1, budget) for v in value]}
+    if kind is dict:
+        return {
+            "d": [
+                [_tag(k, depth + 1, budget), _tag(v, depth + 1, budget)] for k, v in value.items()
+            ]
+        }
+    if kind is set:
+        return {"s": [_tag(v, depth + 1, budget) for v in value]}
+    if kind is frozenset:
+        return {"f": [_tag(v, depth + 1, budget) for v in value]}
+    if kind is bytes:
+        return {"b": base64.b64encode(value).decode("ascii")}
+    if kind is complex:
+        return {"c": [value.real, value.imag]}
+    if kind is range:
+        return {"r": [value.start, value.stop, value.step]}
+    name = type_name(value)
+    article = "an" if name[:1].lower() in "aeiou" else "a"
+    raise NotPlainData(f"{article} {name}, not plain data")
+
+
+def to_tree(value: object) -> object:
+    """`value` as a JSON-ready tree; NotPlainData when it holds anything but plain data."""
+    return _tag(value, 0, [MAX_NODES])
+
+
+def encode(value: object) -> bytes:
+    return json.dumps(to_tree(value), separators=(",", ":")).encode()
+
+
+def _untag(node: object, depth: int, budget: list[int]) -> object:
+    budget[0] -= 1
+    if budget[0] < 0 or depth > MAX_DEPTH:
+        raise NotPlainData("the value is too large or too deep to cross")
+    kind = type(node)
+    if kind in _SCALARS or kind is int or kind is float:
+        return node
+    if kind is list:
+        return [_untag(v, depth + 1, budget) for v in node]
+    if kind is not dict or len(node) != 1:
+        raise NotPlainData("malformed plain data")
+    ((tag, body),) = node.items()
+    if tag == "x" and type(body) is str:
+        return int(body, 16)
+    if tag == "b" and type(body) is str:
+        return base64.b64decode(body, validate=True)
+    if tag == "c" and type(body) is list and len(body) == 2:
+        real, imag = body
+        if type(real) is float and type(imag) is float:
+            return complex(real, imag)
+    if tag == "r" and type(body) is list and len(body) == 3 and all(type(v) is int for v in body):
+        return range(*body)
+    if type(body) is not list:
+        raise NotPlainData("malformed plain data")
+    try:
+        if tag == "t":
+            return tuple(_untag(v, depth + 1, budget) for v in body)
+        if tag == "s":
+            return {_untag(v, depth + 1, budget) for v in body}
+        if tag == "f":
+            return frozenset(_untag(v, depth + 1, budget) for v in body)
+        if tag == "d":
+            pairs = [_pair(p, depth + 1, budget) for p in body]
+            return dict(pairs)
+    except TypeError as exc:  # an unhashable key or element
+        raise NotPlainData(f"malformed plain data ({exc})") from None
+    raise NotPlainData("malformed plain data")
+
+
+def _pair(pair: object, depth: int, budget: list[int]) -> tuple[object, object]:
+    if type(pair) is not list or len(pair) != 2:
+        raise NotPlainData("malformed plain data")
+    return _untag(pair[0], depth, budget), _untag(pair[1], depth, budget)
+
+
+def from_tree(tree: object) -> object:
+    """Plain values from a decoded tree; NotPlainData for anything else, never another error."""
+    try:
+        return _untag(tree, 0, [MAX_NODES])
+    except NotPlainData:
+        raise
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise NotPlainData(f"malformed plain data ({type(exc).__name__})") from None
+
+
+def decode(data: bytes) -> object:
+    try:
+        tree = json.loads(data)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise NotPlainData(f"malformed plain data ({type(exc).__name__})") from None
+    return from_tree(tree)
+
+
+# --- frames on pipes ---------------------------------------------------------------------
+
+
+def write_frame(fd: int, payload: bytes) -> None:
+    data = HEADER.pack(len(payload)) + payload
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def read_exact(fd: int, size: int) -> bytes | None:
+    chunks = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int) -> bytes | None:
+    """The next frame's payload; None at end of stream. NotPlainData for an oversized frame."""
+    header = read_exact(fd, HEADER.size)
+    if header is None:
+        return None
+    (size,) = HEADER.unpack(header)
+    if size > MAX_FRAME_BYTES:
+        raise NotPlainData(f"a {size}-byte frame, over the {MAX_FRAME_BYTES}-byte bound")
+    return read_exact(fd, size)
+
+
+def json_bytes(message: dict) -> bytes:
+    return json.dumps(message, separators=(",", ":")).encode()
+
+
+def send(fd: int, message: dict) -> None:
+    """A control message (JSON; plain values inside it are trees: `to_tree`)."""
+    write_frame(fd, json_bytes(message))
+
+
+def decode_message(payload: bytes) -> dict:
+    """A control message from its payload; NotPlainData when it is not a JSON object."""
+    try:
+        message = json.loads(payload)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise NotPlainData(f"malformed message ({type(exc).__name__})") from None
+    if type(message) is not dict:
+        raise NotPlainData("malformed message")
+    return message
+
+
+def receive(fd: int) -> dict | None:
+    """The next control message; None at end of stream."""
+    payload = read_frame(fd)
+    return None if payload is None else decode_message(payload)

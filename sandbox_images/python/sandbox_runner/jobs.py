@@ -1,0 +1,259 @@
+"""The job runner: the framed job stream on stdin/stdout, and each job's tests.
+
+Forked by PID 1 (the zygote, `zygote.py`) at start. Per job: a code test is judged outside the
+program (`outside.py`: a program process from the zygote, and the judge) unless its text needs
+the program's objects (`plan.py`) or the item asks otherwise; then, as the stdin/stdout form
+with `"isolation": "per_test"`, it runs inside a fresh child that loads the program
+(`child.py`, `watch.py`). After every job every other process is killed and the writable dirs
+are wiped (`reset.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import sys
+import time
+import traceback
+
+from sandbox_runner import outside, plan
+from sandbox_runner.bridge import read_exact
+from sandbox_runner.child import utf8_safe
+from sandbox_runner.reset import kill_leftovers, reset_container
+from sandbox_runner.watch import HarnessError, decide, run_child
+from sandbox_runner.zygote import Zygote
+
+HEADER = struct.Struct(">I")
+MAX_FRAME_BYTES = 256 * 1024 * 1024
+
+
+def log(message: str) -> None:
+    sys.stderr.write(f"runner: {message}\n")
+    sys.stderr.flush()
+
+
+# --- framing on stdin/stdout -------------------------------------------------------------
+
+
+def read_frame(fd: int) -> dict | None:
+    header = read_exact(fd, HEADER.size)
+    if header is None:
+        return None
+    (size,) = HEADER.unpack(header)
+    if size > MAX_FRAME_BYTES:
+        raise ValueError(f"frame of {size} bytes is too large")
+    body = read_exact(fd, size)
+    return None if body is None else json.loads(body)
+
+
+def scrub(value: object) -> object:
+    """Every string valid UTF-8 (no lone surrogates), so the service can always re-encode it."""
+    if isinstance(value, str):
+        return utf8_safe(value)
+    if isinstance(value, dict):
+        return {scrub(k): scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    return value
+
+
+def write_frame(fd: int, message: dict) -> None:
+    body = json.dumps(scrub(message)).encode()
+    data = HEADER.pack(len(body)) + body
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def run_inside(job: dict, test: dict, uid: int) -> tuple[dict, bool]:
+    """One test in a fresh child that loads the program; False when the runner itself failed
+    while judging it.
+
+    Whatever a program does, it gets a result: an exception in our code while watching or
+    judging its test makes that test a `runtime_error` (the container is then replaced, in
+    case the failure left something behind). Only a HarnessError (no process could be started
+    for the test) makes the whole reply an error.
+    """
+    try:
+        result = decide(test, run_child(job, test, uid))
+    except HarnessError:
+        raise
+    except Exception:  # logged; a program must never turn it into infra_error
+        log(traceback.format_exc())
+        return {"status": "runtime_error", "detail": "the runner could not judge this test"}, False
+    kill_leftovers()
+    return result, True
+
+
+class Job:
+    """One job's tests and what is known of its program so far."""
+
+    def __init__(self, job: dict, uid: int, judge_uid: int, zygote: Zygote) -> None:
+        self.job, self.uid, self.judge_uid, self.zygote = job, uid, judge_uid, zygote
+        self.tests: list[dict] = job["tests"]
+        self.per_test = job.get("isolation") == "per_test"
+        self.results: list[dict | None] = [None] * len(self.tests)
+        self.load_failure: dict | None = None  # the first load failed: every test gets this
+        self.loaded = False  # the program loaded once: later load failures are no phase
+        self.reload_failure: dict = {"status": "runtime_error", "detail": "did not load again"}
+        self.judged_ok = True
+
+    def place(self, index: int, result: dict, where: str) -> None:
+        if "phase" in result:
+            if self.loaded:
+                result = {"status": result["status"], "detail": _reloaded(result)}
+            else:
+                self.load_failure = result
+        else:
+            self.loaded = True
+        self.results[index] = {**result, "judged_in": where}
+
+    def run(self) -> list[dict]:
+        if "stdout" in self.tests[0]:
+            self.run_stdio()
+        else:
+            self.run_code()
+        return [r if r is not None else _not_run() for r in self.results]
+
+    def where(self, test: dict) -> str:
+        asked = self.job.get("judge_in", "auto")
+        if asked == "auto":
+            return "inside" if plan.needs_program_objects(test["code"]) else "outside"
+        return "inside" if asked == "inside" else "outside"
+
+    def run_code(self) -> None:
+        wheres = [self.where(test) for test in self.tests]
+        index = 0
+        while index < len(self.tests):
+            if self.load_failure is not None:
+                self.place(index, dict(self.load_failure), wheres[index])
+                index += 1
+            elif wheres[index] == "inside":
+                result, ok = run_inside(self.job, self.tests[index], self.uid)
+                self.judged_ok = self.judged_ok and ok
+                self.place(index, result, "inside")
+                index += 1
+            else:
+                end = index + 1
+                while end < len(self.tests) and wheres[end] == "outside":
+                    end += 1
+                self.run_outside(list(range(index, end)))
+                index = end
+
+    def run_outside(self, indices: list[int]) -> None:
+        pending = indices
+        while pending and self.load_failure is None:
+            batch = pending[:1] if self.per_test else pending
+            process = outside.ProgramProcess(self.zygote, "calls", self.job, self.uid, len(batch))
+            try:
+                load = process.await_load()
+                if "names" not in load:  # the rest fail alike (a load failure if it is the first)
+                    for index in pending:
+                        self.place(index, dict(load), "outside")
+                    return
+                self.loaded = True
+                done = outside.judge_generation(
+                    process, self.job, batch, load["names"], self.judge_uid
+                )
+            finally:
+                process.close()
+            if not done:  # always progress: the judge could not even start this test
+                done = {
+                    batch[0]: {"status": "runtime_error", "detail": "the judge could not run it"}
+                }
+            for index, result in done.items():
+                self.place(index, result, "outside")
+            pending = [index for index in pending if index not in done]
+
+    def run_stdio(self) -> None:
+        if self.per_test:
+            for index, test in enumerate(self.tests):
+                if self.load_failure is not None:
+                    self.place(index, dict(self.load_failure), "outside")
+                    continue
+                result, ok = run_inside(self.job, test, self.uid)
+                self.judged_ok = self.judged_ok and ok
+                self.place(index, result, "outside")
+            return
+        process: outside.ProgramProcess | None = None
+        try:
+            for index, test in enumerate(self.tests):
+                if process is None or process.status() is not None:
+                    process = self._stdio_process(process, index)
+                if process is None:  # it did not load: the load failure, for this test
+                    self.place(index, dict(self.load_failure or self.reload_failure), "outside")
+                    continue
+                try:
+                    result, reusable = outside.stdio_test(process, test)
+                except HarnessError:  # it ended between tests: once more, in a fresh one
+                    process = self._stdio_process(process, index)
+                    if process is None:
+                        self.place(index, dict(self.load_failure or self.reload_failure), "outside")
+                        continue
+                    result, reusable = outside.stdio_test(process, test)
+                self.place(index, result, "outside")
+                if not reusable:
+                    process.close()
+                    process = None
+        finally:
+            if process is not None:
+                process.close()
+
+    def _stdio_process(
+        self, old: outside.ProgramProcess | None, index: int
+    ) -> outside.ProgramProcess | None:
+        """A loaded stdio process for tests `index`.., or None with the failure recorded."""
+        if old is not None:
+            old.close()
+        if self.load_failure is not None:
+            return None
+        tests = len(self.tests) - index
+        process = outside.ProgramProcess(self.zygote, "stdio", self.job, self.uid, tests)
+        load = process.await_load()
+        if "names" in load:
+            self.loaded = True
+            return process
+        process.close()
+        if self.loaded:
+            self.reload_failure = {"status": load["status"], "detail": _reloaded(load)}
+        else:
+            self.load_failure = load
+        return None
+
+
+def _reloaded(result: dict) -> str:
+    detail = result.get("detail") or result["status"]
+    return f"the program did not load again after a failed test: {detail}"[:400]
+
+
+def _not_run() -> dict:
+    return {"status": "runtime_error", "detail": "the runner could not run this test"}
+
+
+def run_job(job: dict, uid: int, judge_uid: int, zygote: Zygote) -> dict:
+    started = time.monotonic()
+    work = Job(job, uid, judge_uid, zygote)
+    results = work.run()
+    clean = reset_container((uid, judge_uid)) and work.judged_ok
+    elapsed_ms = (time.monotonic() - started) * 1000
+    return {"id": job.get("id"), "tests": results, "clean": clean, "elapsed_ms": elapsed_ms}
+
+
+def job_loop(uid: int, judge_uid: int, zygote: Zygote) -> int:
+    """Reads jobs until the service closes the stream."""
+    write_frame(1, {"ready": True, "uid": uid, "python": sys.version.split()[0]})
+    while True:
+        try:
+            job = read_frame(0)
+        except (ValueError, OSError) as exc:
+            log(f"bad frame: {exc}")
+            return 3
+        if job is None:
+            return 0
+        zygote.exits.clear()
+        try:
+            reply = run_job(job, uid, judge_uid, zygote)
+        except Exception:  # report, then let the service recycle us
+            log(traceback.format_exc())
+            reply = {"id": job.get("id"), "error": traceback.format_exc(limit=3), "clean": False}
+        write_frame(1, reply)

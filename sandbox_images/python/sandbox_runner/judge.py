@@ -1,0 +1,271 @@
+"""The judge process: evaluates assert and HumanEval tests where the program cannot reach them.
+
+Forked from the runner (never from the program), it drops to a uid of its own, so the program
+process can neither signal it nor read its memory. No code of the program runs here: every name
+a test takes from the program (`plan.program_owned`) is a stub whose calls go over the bridge to
+the program process, and only plain data comes back (`bridge.py`). So `==`, `sorted`,
+`math.isclose` and the test's own helpers run on real values with this process's unpatched
+modules; a program module the test uses without importing it (`math`, imported by the program)
+is this process's own import.
+
+A test fails whatever it does with the exception when the bridge was violated during it: a
+result that was not plain data, a malformed reply, or a program process that ended. A test
+written as `try: f(x) except: pass` cannot pass by the program returning an always-equal object
+or crashing.
+
+Reports to the runner on the verdict pipe, one message each: `{"start": i}`, then
+`{"test": i, "status", "detail"}`, or `{"test": i, "lost": true}` when the program process
+ended during the test (the runner knows how it ended and starts a fresh one for the rest), and
+`{"done": true}` after the last test.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import importlib
+import os
+from collections.abc import Callable
+
+from sandbox_runner import bridge, plan
+from sandbox_runner.child import describe, drop_privileges, short
+
+NAME_CHARS = 100
+# exceptions the program may raise that the judge re-raises as the real builtin type, so a test
+# can `except ValueError`; anything else arrives as ProgramError
+EXCEPTIONS = {
+    name: value
+    for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, Exception)
+}
+
+
+class ProgramLost(Exception):
+    """The program process ended (or broke the protocol) during a call."""
+
+
+class ProgramError(Exception):
+    """An exception of the program's own kind, named in the message."""
+
+
+class ProgramExit(Exception):
+    """The program raised SystemExit during a call: the test fails, as it does inside."""
+
+
+class Bridge:
+    """The judge's end of the bridge: one request at a time, replies checked as plain data."""
+
+    def __init__(self, call_w: int, reply_r: int) -> None:
+        self._call_w = call_w
+        self._reply_r = reply_r
+        self.violation: str | None = None  # set for the test, whatever the test does with it
+        self.lost = False
+
+    def request(self, message: dict) -> dict:
+        if self.lost:
+            raise ProgramLost("the program process is gone")
+        try:
+            bridge.send(self._call_w, message)
+            reply = bridge.receive(self._reply_r)
+        except (OSError, bridge.NotPlainData) as exc:
+            reply = None
+            self._violate(f"the program process broke the bridge ({exc})")
+        if reply is None:
+            self.lost = True
+            raise ProgramLost("the program process ended during a call")
+        return reply
+
+    def call(self, name: str, args: tuple, kwargs: dict) -> object:
+        try:
+            args_tree, kwargs_tree = bridge.to_tree(list(args)), bridge.to_tree(dict(kwargs))
+        except bridge.NotPlainData as exc:
+            raise TypeError(
+                f"{name}() was given {exc}: only plain data reaches the program"
+            ) from None
+        reply = self.request({"call": name, "args": args_tree, "kwargs": kwargs_tree})
+        value = self.value(name, reply)
+        self._copy_back(args, kwargs, reply)
+        return value
+
+    def get(self, name: str) -> object:
+        return self.value(name, self.request({"get": name}))
+
+    def value(self, name: str, reply: dict) -> object:
+        if "ok" in reply:
+            return self._decoded(name, reply["ok"])
+        if type(reply.get("iterator")) is int:
+            return RemoteIterator(self, name, reply["iterator"])
+        if "stop" in reply:
+            raise StopIteration
+        if type(reply.get("raised")) is str:
+            raise program_exception(reply["raised"], reply.get("detail"))
+        why = _text(reply.get("not_plain"), "a malformed reply")
+        self._violate(f"{name} returned {why}" if "not_plain" in reply else f"{name} sent {why}")
+        raise bridge.NotPlainData(self.violation)
+
+    def _decoded(self, name: str, tree: object) -> object:
+        try:
+            return bridge.from_tree(tree)
+        except bridge.NotPlainData as exc:
+            self._violate(f"{name} returned {exc}")
+            raise bridge.NotPlainData(self.violation) from None
+
+    def _copy_back(self, args: tuple, kwargs: dict, reply: dict) -> None:
+        """In-place mutation of list, dict and set arguments reaches the test's objects."""
+        after_args = reply.get("args")
+        after_kwargs = reply.get("kwargs")
+        pairs = list(zip(args, after_args, strict=False)) if type(after_args) is list else []
+        if type(after_kwargs) is dict:
+            pairs += [(kwargs[k], v) for k, v in after_kwargs.items() if k in kwargs]
+        for original, tree in pairs:
+            if tree is None or type(original) not in (list, dict, set):
+                continue
+            new = self._decoded("an argument", tree)
+            if type(new) is not type(original):
+                continue
+            if type(original) is list:
+                original[:] = new
+            else:
+                original.clear()
+                original.update(new)
+
+    def _violate(self, why: str) -> None:
+        self.violation = self.violation or short(why)
+
+
+class Stub:
+    """Stands for a program function in the judge: calling it calls the program's."""
+
+    __slots__ = ("_bridge", "_name")
+
+    def __init__(self, channel: Bridge, name: str) -> None:
+        self._bridge = channel
+        self._name = name
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        return self._bridge.call(self._name, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<program function {self._name}>"
+
+
+class RemoteIterator:
+    """An iterator the program returned; each item crosses as plain data when it is asked for."""
+
+    __slots__ = ("_bridge", "_handle", "_name")
+
+    def __init__(self, channel: Bridge, name: str, handle: int) -> None:
+        self._bridge, self._name, self._handle = channel, name, handle
+
+    def __iter__(self) -> RemoteIterator:
+        return self
+
+    def __next__(self) -> object:
+        return self._bridge.value(self._name, self._bridge.request({"next": self._handle}))
+
+    def __repr__(self) -> str:
+        return f"<iterator from {self._name}>"
+
+
+def program_exception(name: str, detail: object) -> BaseException:
+    message = _text(detail, name)
+    prefix = f"{name}: "
+    message = message[len(prefix) :] if message.startswith(prefix) else message
+    if name == "SystemExit":
+        return ProgramExit(f"the program raised SystemExit: {message}")
+    kind = EXCEPTIONS.get(name[:NAME_CHARS])
+    if kind is not None:
+        try:
+            return kind(message)
+        except BaseException:  # a builtin that needs other arguments (UnicodeDecodeError)
+            pass
+    return ProgramError(f"{name[:NAME_CHARS]}: {message}")
+
+
+def _text(value: object, default: str) -> str:
+    return short(value) if type(value) is str else default
+
+
+def namespace_for(
+    source: str, names: dict[str, str], entry_point: str | None, channel: Bridge
+) -> dict:
+    """The test's globals: stubs and values for the program's names, the judge's own imports
+    of the program's standard-library modules, the judge's builtins for everything else."""
+    namespace: dict = {"__builtins__": builtins, "__name__": "__main__"}
+    free = plan.free_names(source)
+    for name in plan.program_owned(free, names, entry_point):
+        kind = names[name]
+        namespace[name] = (
+            Stub(channel, name) if kind in ("callable", "class") else channel.get(name)
+        )
+    for name in free - set(namespace):
+        module = names.get(name, "")
+        real = module[len("module:") :] if module.startswith("module:") else ""
+        if real.split(".")[0] in plan.STDLIB_MODULES:
+            with contextlib.suppress(ImportError):
+                namespace[name] = importlib.import_module(real)
+    return namespace
+
+
+def judge_one(source: str, names: dict[str, str], entry_point: str | None, channel: Bridge) -> dict:
+    """One test's result (`lost`: the program process ended during it)."""
+    try:
+        code = compile(source, "<test>", "exec")
+    except BaseException as exc:  # a broken test is a harness problem, not a load failure
+        return {"status": "runtime_error", "detail": "test: " + describe(exc)}
+    channel.violation = None
+    outcome: dict
+    try:
+        exec(code, namespace_for(source, names, entry_point, channel))
+        outcome = {"status": "passed", "detail": None}
+    except (AssertionError, ProgramExit) as exc:
+        outcome = {"status": "failed", "detail": _described(exc)}
+    except MemoryError as exc:
+        outcome = {"status": "memory", "detail": _described(exc)}
+    except BaseException as exc:
+        outcome = {"status": "runtime_error", "detail": _described(exc)}
+    if channel.lost:
+        return {"lost": True}
+    if channel.violation is not None:  # whatever the test did with the error
+        return {"status": "failed", "detail": channel.violation}
+    return outcome
+
+
+def _described(exc: BaseException) -> str:
+    try:
+        return describe(exc)
+    except BaseException:
+        return type(exc).__name__
+
+
+def judge_main(
+    tests: list[tuple[int, str]],
+    names: dict[str, str],
+    entry_point: str | None,
+    fds: tuple[int, int, int],
+    uid: int,
+    limits: dict,
+) -> None:
+    """Runs in the forked judge; never returns. `fds`: calls out, replies in, verdicts out."""
+    call_w, reply_r, verdict_w = fds
+    report: Callable[[dict], None] = lambda message: bridge.send(verdict_w, message)  # noqa: E731
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)  # the tests' own prints go nowhere
+        for fd in range(3, 1024):
+            if fd not in fds:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        drop_privileges(uid, limits, tests=len(tests))
+        os.chdir("/tmp")
+        channel = Bridge(call_w, reply_r)
+        for index, source in tests:
+            report({"start": index})
+            report({"test": index, **judge_one(source, names, entry_point, channel)})
+            if channel.lost:
+                break
+        else:
+            report({"done": True})
+    finally:
+        os._exit(0)

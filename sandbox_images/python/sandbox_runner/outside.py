@@ -1,0 +1,356 @@
+"""The runner's side of tests judged outside the program: program processes from the zygote,
+the judge, and the watch over both (deadlines, output caps, how processes ended).
+
+A *generation* is one program process serving a run of a job's tests. In the assert and
+HumanEval forms the judge (`judge.py`) runs them and calls the program over the bridge; in the
+stdin/stdout form the program process runs itself once per test on that test's pipes and the
+runner compares the output (`watch.decide`). A test that times out, floods output, or during
+which the program process ends, fails with that status, and the next test starts a new
+generation (a fresh load); reloading after a failed test is no load failure (the program did
+load once). The first load of a job decides load failures, by the rule in the package docstring.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import select
+import signal
+import socket
+import time
+
+from sandbox_runner import bridge
+from sandbox_runner.child import verdict_prefix
+from sandbox_runner.judge import judge_main
+from sandbox_runner.watch import (
+    HarnessError,
+    Watched,
+    decide,
+    drain,
+    exit_detail,
+    oom_kills,
+    parse_verdicts,
+)
+
+READ_BYTES = 1 << 16
+REPORT_WINDOW = 8 << 20  # the load report is the last line written; older bytes may go
+
+
+class FrameReader:
+    """Frames from a non-blocking pipe, as they complete."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = bytearray()
+        self.closed = False
+
+    def pump(self) -> list[bytes]:
+        try:
+            chunk = os.read(self.fd, READ_BYTES)
+        except BlockingIOError:
+            chunk = None
+        except OSError:
+            chunk = b""
+        if chunk == b"":
+            self.closed = True
+        elif chunk:
+            self.buffer += chunk
+        frames = []
+        while len(self.buffer) >= bridge.HEADER.size:
+            (size,) = bridge.HEADER.unpack(self.buffer[: bridge.HEADER.size])
+            if size > bridge.MAX_FRAME_BYTES:
+                raise bridge.NotPlainData(f"a {size}-byte frame")
+            end = bridge.HEADER.size + size
+            if len(self.buffer) < end:
+                break
+            frames.append(bytes(self.buffer[bridge.HEADER.size : end]))
+            del self.buffer[:end]
+        return frames
+
+
+class ProgramProcess:
+    """A program process spawned by the zygote, and the runner's ends of its pipes."""
+
+    def __init__(self, zygote, role: str, job: dict, uid: int, tests: int) -> None:
+        self.zygote, self.role, self.limits = zygote, role, job["limits"]
+        ctl_r, self.ctl_w = os.pipe()
+        self.reply_r, reply_w = os.pipe()
+        self.out_r, out_w = os.pipe()
+        self.err_r, err_w = os.pipe()
+        theirs = [ctl_r, reply_w, out_w, err_w]
+        self.tests_sock = None
+        if role == "stdio":
+            self.tests_sock, program_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            theirs.append(program_sock.fileno())
+        try:
+            self.pid = zygote.spawn(role, uid, self.limits, tests, theirs)
+        finally:
+            for fd in theirs:
+                os.close(fd)
+            if role == "stdio":
+                program_sock.detach()
+        for fd in (self.reply_r, self.out_r, self.err_r):
+            os.set_blocking(fd, False)
+        self.output = 0  # bytes of stdout+stderr since the current test began
+        self.stderr_tail = bytearray()
+        self.token = secrets.token_hex(16)
+        self.prefix = verdict_prefix(self.token)
+        try:
+            bridge.send(self.ctl_w, {"program": job["program"], "token": self.token})
+        except OSError as exc:
+            raise HarnessError(f"the program process did not start ({exc})") from exc
+
+    def status(self, wait_s: float = 0.0) -> int | None:
+        """Its wait status once it ended, else None."""
+        return self.zygote.exit_status(self.pid, wait_s)
+
+    def take_output(self) -> None:
+        for fd in (self.out_r, self.err_r):
+            while True:
+                try:
+                    chunk = os.read(fd, READ_BYTES)
+                except (BlockingIOError, OSError):
+                    break
+                if not chunk:
+                    break
+                self.output += len(chunk)
+                if fd == self.err_r:
+                    self.stderr_tail = (self.stderr_tail + chunk)[-2048:]
+
+    def await_load(self) -> dict:
+        """The load report (`names`), or a load failure (`phase`, `status`, `detail`)."""
+        received = bytearray()
+        deadline = time.monotonic() + self.limits["timeout_s"]
+        oom_before = oom_kills()
+        closed = False
+        while True:
+            closed = _read_into(self.reply_r, received, REPORT_WINDOW, keep_tail=True) or closed
+            reports = parse_verdicts(bytes(received), self.token) if self.prefix in received else []
+            if reports:
+                return self._load_report(reports[-1])
+            self.take_output()
+            if self.output > self.limits["output_bytes"]:
+                return self._load_failure("output_limit", "output exceeded the limit")
+            status = self.status()
+            if status is not None and closed:
+                return self._load_failure(**exit_detail(status, oom_kills() > oom_before))
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return self._load_failure("timeout", "wall-clock time limit exceeded")
+            select.select([self.reply_r, self.out_r, self.err_r, self.zygote], [], [], remaining)
+
+    def _load_report(self, report: dict) -> dict:
+        if "load" in report:  # the program did not compile, or its module-level code failed
+            phase = "compile" if report.get("load") == "compile" else "load"
+            status = report.get("status") if report.get("status") == "memory" else "runtime_error"
+            detail = report.get("detail") if type(report.get("detail")) is str else None
+            return {"phase": phase, "status": status, "detail": detail}
+        names = report.get("names")
+        if report.get("loaded") is not True or type(names) is not dict:
+            return self._load_failure("runtime_error", "sent a malformed load report")
+        return {"names": {str(k): str(v) for k, v in names.items() if type(k) is type(v) is str}}
+
+    def _load_failure(self, status: str, detail: str | None) -> dict:
+        self.kill()
+        if status == "runtime_error" and not detail and self.stderr_tail:
+            detail = self.stderr_tail.decode("utf-8", "replace").strip().splitlines()[-1:][0]
+        return {
+            "phase": "load",
+            "status": status,
+            "detail": f"{detail} (while loading the program)",
+        }
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+    def close(self) -> None:
+        self.kill()
+        for fd in (self.ctl_w, self.reply_r, self.out_r, self.err_r):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if self.tests_sock is not None:
+            self.tests_sock.close()
+
+
+# --- assert and HumanEval forms: the judge ----------------------------------------------------
+
+
+def judge_generation(
+    process: ProgramProcess, job: dict, indices: list[int], names: dict, judge_uid: int
+) -> dict[int, dict]:
+    """Runs tests `indices` in a judge against a loaded program process; results by index for
+    every test it finished, the one it was on included (the rest need a new generation)."""
+    verdict_r, verdict_w = os.pipe()
+    tests = [(i, job["tests"][i]["code"]) for i in indices]
+    os.set_blocking(process.reply_r, True)  # the judge reads replies one at a time
+    pid = os.fork()
+    if pid == 0:
+        try:
+            fds = (process.ctl_w, process.reply_r, verdict_w)
+            judge_main(tests, names, job.get("entry_point"), fds, judge_uid, process.limits)
+        finally:
+            os._exit(97)
+    os.close(verdict_w)
+    try:
+        return _watch_judge(process, pid, FrameReader(verdict_r), set(indices))
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(verdict_r)
+
+
+def _watch_judge(process: ProgramProcess, judge: int, verdicts: FrameReader, todo: set) -> dict:
+    os.set_blocking(verdicts.fd, False)
+    limits = process.limits
+    results: dict[int, dict] = {}
+    current, deadline, oom_before = None, None, 0
+    while True:
+        for frame in verdicts.pump():
+            message = bridge.decode_message(frame)
+            if "start" in message:
+                current, process.output = message["start"], 0
+                deadline, oom_before = time.monotonic() + limits["timeout_s"], oom_kills()
+            elif "test" in message and message.get("lost"):
+                status = process.status(wait_s=1.0)
+                results[message["test"]] = exit_detail(status, oom_kills() > oom_before)
+                return results
+            elif "test" in message:
+                results[message["test"]] = {
+                    "status": message["status"],
+                    "detail": message["detail"],
+                }
+                current = None
+            elif "done" in message:
+                return results
+        process.take_output()
+        if current is not None and process.output > limits["output_bytes"]:
+            results[current] = {"status": "output_limit", "detail": "output exceeded the limit"}
+            return results
+        status = process.status()
+        if status is not None and current is not None:
+            results[current] = exit_detail(status, oom_kills() > oom_before)
+            return results
+        if verdicts.closed:  # the judge ended early: a test it could not survive (ours)
+            if current is not None:
+                results[current] = {"status": "runtime_error", "detail": "the judge ended"}
+            return results
+        now = time.monotonic()
+        if deadline is not None and current is not None and now >= deadline:
+            results[current] = {"status": "timeout", "detail": "wall-clock time limit exceeded"}
+            return results
+        wait = None if deadline is None or current is None else max(0.0, deadline - now)
+        fds = [verdicts.fd, process.out_r, process.err_r, process.zygote]
+        select.select(fds, [], [], wait if wait is not None else limits["timeout_s"])
+
+
+# --- stdin/stdout form: the program runs itself once per test --------------------------------
+
+
+def stdio_test(process: ProgramProcess, test: dict) -> tuple[dict, bool]:
+    """One stdin/stdout test in a loaded stdio process: its result, and whether the process
+    can take the next test."""
+    token = secrets.token_hex(16)
+    stdin_r, stdin_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    verdict_r, verdict_w = os.pipe()
+    theirs = [stdin_r, out_w, err_w, verdict_w]
+    try:
+        socket.send_fds(process.tests_sock, [bridge.json_bytes({"token": token})], theirs)
+    except OSError as exc:
+        for fd in (*theirs, stdin_w, out_r, err_r, verdict_r):
+            os.close(fd)
+        raise HarnessError(f"the program process is gone ({exc})") from exc
+    for fd in theirs:
+        os.close(fd)
+    seen = Watched()
+    oom_before = oom_kills()
+    try:
+        _watch_stdio(process, test, seen, (stdin_w, out_r, err_r, verdict_r), token)
+    finally:
+        for fd in (stdin_w, out_r, err_r, verdict_r):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    seen.oom_killed = oom_kills() > oom_before
+    result = decide(test, seen)
+    reusable = not (seen.timed_out or seen.output_exceeded or seen.wait_status is not None)
+    return result, reusable
+
+
+def _watch_stdio(
+    process: ProgramProcess, test: dict, seen: Watched, fds: tuple, token: str
+) -> None:
+    stdin_w, out_r, err_r, verdict_r = fds
+    limit = process.limits["output_bytes"]
+    pending = test.get("stdin", "").encode("utf-8", "surrogatepass")
+    deadline = time.monotonic() + process.limits["timeout_s"]
+    verdict = bytearray()
+    readers = {out_r: seen.stdout, err_r: seen.stderr, verdict_r: verdict}
+    open_fds = set(readers)
+    for fd in readers:
+        os.set_blocking(fd, False)
+    os.set_blocking(stdin_w, False)
+    if not pending:
+        os.close(stdin_w)
+        stdin_w = -1
+    poller = select.poll()
+    for fd in open_fds:
+        poller.register(fd, select.POLLIN)
+    if stdin_w >= 0:
+        poller.register(stdin_w, select.POLLOUT)
+    poller.register(process.zygote.fileno(), select.POLLIN)
+    while open_fds:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            seen.timed_out = True
+            break
+        for fd, _ in poller.poll(remaining * 1000):
+            if fd == stdin_w:
+                try:
+                    pending = pending[os.write(stdin_w, pending[:65536]) :]
+                except BlockingIOError:
+                    pass
+                except BrokenPipeError:
+                    pending = b""
+                if not pending:
+                    poller.unregister(stdin_w)
+                    os.close(stdin_w)
+                    stdin_w = -1
+            elif fd in open_fds and _read_into(fd, readers[fd], limit):
+                open_fds.discard(fd)
+                poller.unregister(fd)
+        if len(seen.stdout) + len(seen.stderr) > limit:
+            seen.output_exceeded = True
+            break
+        status = process.status()
+        if status is not None:
+            seen.wait_status = status
+            for fd in readers:
+                drain(fd, readers[fd], limit, None, until_empty=True)
+            break
+    if stdin_w >= 0:
+        os.close(stdin_w)
+    if seen.timed_out or seen.output_exceeded:
+        process.kill()
+        seen.wait_status = process.status(wait_s=1.0)
+    seen.verdicts = parse_verdicts(bytes(verdict), token)
+
+
+def _read_into(fd: int, buffer: bytearray, limit: int, keep_tail: bool = False) -> bool:
+    """Reads what is there, keeping at most limit+1 bytes (the first ones, or with `keep_tail`
+    the last ones); True at end of file."""
+    try:
+        chunk = os.read(fd, READ_BYTES)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    if keep_tail:
+        buffer += chunk
+        del buffer[: max(0, len(buffer) - limit - 1)]
+    elif len(buffer) <= limit:
+        buffer += chunk[: limit + 1 - len(buffer)]
+    return not chunk

@@ -1,0 +1,292 @@
+"""The program process: where the program is loaded once and its code runs (untrusted).
+
+Spawned by the zygote (PID 1), which never saw a test, so nothing of any test is in this
+process's memory: not the asserts, not the expected outputs. It drops to the sandbox uid, reads
+its program on the control pipe, and serves one of two roles:
+
+- `calls` (assert and HumanEval forms): loads the program as `__main__` and reports its names;
+  then answers the judge's requests, each on plain data only (`bridge.py`): call a function
+  (its arguments' new contents come back, for in-place mutation), read a plain value, or step an
+  iterator it returned. A result that is not plain data is reported as such, never sent.
+- `stdio`: compiles the program once; then runs it once per test, as `__main__` in fresh
+  globals with the test's stdin, stdout and stderr (pipes the runner passes over a socket) and
+  reports how it ended on the test's verdict pipe. The runner compares the output. After a test
+  that left a thread running, the process ends instead of taking the next test, and the runner
+  starts a fresh one.
+
+Nothing this process sends is trusted: the judge decodes replies as plain data and the runner
+reads verdicts by token, so a program that rewrites this module gains nothing by it.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import json
+import os
+import socket
+import sys
+import threading
+import types
+
+from sandbox_runner import bridge
+from sandbox_runner.child import (
+    CHILD_ENV,
+    PRISTINE_BUILTINS,
+    RUNNER_ROOT,
+    describe,
+    drop_privileges,
+    verdict_lines,
+)
+
+NAMES_REPORTED = 10_000
+
+
+def program_main(request: dict, fds: list[int]) -> None:
+    """Runs in the zygote's child; never returns."""
+    try:
+        limits, uid, role = request["limits"], request["uid"], request["role"]
+        ctl, reply, out_w, err_w = fds[:4]
+        _reset_fds(keep=fds, stdout=out_w, stderr=err_w)
+        drop_privileges(uid, limits, tests=request.get("tests", 1))
+        os.chdir("/tmp")
+        os.environ.clear()
+        os.environ.update(CHILD_ENV)
+        sys.path[:] = [p for p in sys.path if p and p != RUNNER_ROOT]
+        sys.argv = ["program"]
+        if "random" in sys.modules:  # a fork shares its parent's generator state: reseed
+            sys.modules["random"].seed()
+        frame = bridge.receive(ctl) or {}
+        program, token = str(frame.get("program", "")), str(frame.get("token", ""))
+    except BaseException:
+        os._exit(98)  # ours, not the program's: the runner sees no load report
+    try:
+        if role == "stdio":
+            serve_stdio(program, token, reply, fds[4])
+        else:
+            serve_calls(program, token, ctl, reply)
+    finally:
+        os._exit(0)
+
+
+def _reset_fds(keep: list[int], stdout: int, stderr: int) -> None:
+    """stdin from /dev/null, stdout and stderr to the runner's pipes, all else closed."""
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(stdout, 1)
+    os.dup2(stderr, 2)
+    for fd in range(3, 1024):
+        if fd not in keep or fd in (stdout, stderr):  # those two live on as 1 and 2
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    _streams()
+
+
+def _streams() -> None:
+    sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BaseException):
+            stream.flush()
+
+
+def _failure(exc: BaseException) -> str:
+    return "memory" if isinstance(exc, MemoryError) else "runtime_error"
+
+
+# --- calls ---------------------------------------------------------------------------------
+
+
+def serve_calls(program: str, token: str, ctl: int, reply: int) -> None:
+    try:
+        code = compile(program, "<program>", "exec")
+    except BaseException as exc:
+        report(
+            reply, token, {"load": "compile", "status": "runtime_error", "detail": describe(exc)}
+        )
+        return
+    module = types.ModuleType("__main__")  # `import __main__` finds the program
+    namespace = module.__dict__
+    namespace["__builtins__"] = builtins
+    sys.modules["__main__"] = module
+    try:
+        exec(code, namespace)
+    except BaseException as exc:  # SystemExit too: ending while loading is a load failure
+        _flush()
+        report(reply, token, {"load": "load", "status": _failure(exc), "detail": describe(exc)})
+        return
+    _flush()
+    report(reply, token, {"loaded": True, "names": names_of(namespace)})
+    iterators: dict[int, object] = {}
+    while True:
+        message = bridge.receive(ctl)
+        if message is None:
+            return
+        answer = answer_request(message, namespace, iterators)
+        _flush()
+        try:
+            payload = json.dumps(answer, separators=(",", ":")).encode()
+        except (TypeError, ValueError, RecursionError):
+            payload = b'{"not_plain": "an answer that could not be encoded"}'
+        bridge.write_frame(reply, payload)
+
+
+def report(reply: int, token: str, message: dict) -> None:
+    """The load report: one line that starts with the token, like a verdict line, so bytes the
+    program wrote to this pipe while it loaded are skipped (`watch.parse_verdicts`)."""
+    line = "\n" + json.dumps({"token": token, **message}) + "\n"
+    _write_all(reply, line.encode())
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def names_of(namespace: dict) -> dict[str, str]:
+    """What the program defined: `callable`, `class`, `module:<name>`, `data` or `other`."""
+    names: dict[str, str] = {}
+    for name, value in list(namespace.items())[:NAMES_REPORTED]:
+        if type(name) is not str or not name.isidentifier() or name.startswith("__"):
+            continue
+        try:
+            if isinstance(value, types.ModuleType):
+                names[name] = f"module:{value.__name__}"
+            elif isinstance(value, type):
+                names[name] = "class"
+            elif callable(value):
+                names[name] = "callable"
+            else:
+                names[name] = "data"
+        except BaseException:
+            names[name] = "other"
+    return names
+
+
+def answer_request(message: dict, namespace: dict, iterators: dict[int, object]) -> dict:
+    try:
+        if "call" in message:
+            function = namespace[message["call"]]
+            args = bridge.from_tree(message.get("args", []))
+            kwargs = bridge.from_tree(message.get("kwargs", {"d": []}))
+            if type(args) is not list or type(kwargs) is not dict:
+                return {"not_plain": "a malformed call"}
+            value = function(*args, **kwargs)
+            answer = _value(value, iterators)
+            answer["args"] = [
+                bridge.to_tree(a) if type(a) in (list, dict, set) else None for a in args
+            ]
+            answer["kwargs"] = {
+                k: bridge.to_tree(v) for k, v in kwargs.items() if type(v) in (list, dict, set)
+            }
+            return answer
+        if "get" in message:
+            return _value(namespace[message["get"]], iterators)
+        if "next" in message:
+            iterator = iterators.get(message["next"])
+            if iterator is None:
+                return {"stop": True}
+            try:
+                item = next(iterator)  # type: ignore[call-overload]
+            except StopIteration:
+                del iterators[message["next"]]
+                return {"stop": True}
+            return _value(item, iterators)
+        return {"not_plain": "an unknown request"}
+    except bridge.NotPlainData as exc:
+        return {"not_plain": str(exc)}
+    except BaseException as exc:  # the program's own exception, named for the judge
+        return {"raised": bridge.type_name(exc), "detail": _detail(exc)}
+
+
+def _value(value: object, iterators: dict[int, object]) -> dict:
+    if hasattr(type(value), "__next__") and hasattr(type(value), "__iter__"):
+        handle = len(iterators) + 1
+        while handle in iterators:
+            handle += 1
+        iterators[handle] = value
+        return {"iterator": handle}
+    try:
+        return {"ok": bridge.to_tree(value)}
+    except bridge.NotPlainData as exc:
+        return {"not_plain": str(exc)}
+
+
+def _detail(exc: BaseException) -> str:
+    try:
+        return describe(exc)
+    except BaseException:
+        return bridge.type_name(exc)
+
+
+# --- stdio ---------------------------------------------------------------------------------
+
+
+def serve_stdio(program: str, token: str, reply: int, tests_fd: int) -> None:
+    try:
+        code = compile(program, "<program>", "exec")
+    except BaseException as exc:
+        report(
+            reply, token, {"load": "compile", "status": "runtime_error", "detail": describe(exc)}
+        )
+        return
+    report(reply, token, {"loaded": True, "names": {}})
+    tests = socket.socket(fileno=tests_fd)
+    pristine = dict(PRISTINE_BUILTINS)
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(tests, 4096, 4)
+        except OSError:
+            return
+        if not message or len(fds) != 4:
+            return
+        run_one_stdio(code, json.loads(message)["token"], fds, pristine)
+        if threading.active_count() > 1 or len(os.listdir("/proc/self/task")) > 1:
+            return  # a thread outlived its test: the next test gets a fresh process
+
+
+def run_one_stdio(code: types.CodeType, token: str, fds: list[int], pristine: dict) -> None:
+    stdin_r, out_w, err_w, verdict_w = fds
+    lines = verdict_lines(token)
+    os.dup2(stdin_r, 0)
+    os.dup2(out_w, 1)
+    os.dup2(err_w, 2)
+    for fd in (stdin_r, out_w, err_w):
+        os.close(fd)
+    _streams()
+    builtins.__dict__.clear()
+    builtins.__dict__.update(pristine)
+    sys.settrace(None)
+    sys.setprofile(None)
+    sys.argv = ["program"]
+    if "random" in sys.modules:
+        sys.modules["random"].seed()
+    module = types.ModuleType("__main__")
+    module.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = module
+    verdict = lines["test", "passed"] + b"null}\n"
+    os.write(verdict_w, lines["started"])
+    try:
+        exec(code, module.__dict__)
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            verdict = lines["test", "runtime_error"] + _json_detail(exc) + b"}\n"
+    except BaseException as exc:  # a crash fails this input only
+        verdict = lines["test", _failure(exc)] + _json_detail(exc) + b"}\n"
+    _flush()
+    with contextlib.suppress(OSError):
+        os.write(verdict_w, verdict)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)  # the test's pipes close: the runner reads end-of-file
+    os.close(null)
+    os.close(verdict_w)
+    _streams()
+
+
+def _json_detail(exc: BaseException) -> bytes:
+    return json.dumps(_detail(exc)).encode()
