@@ -8,7 +8,8 @@ import os
 import socket
 import sys
 
-from sandbox_runner import jobs, zygote
+# PID 1 imports only what program processes need: the less it holds, the cheaper each fork
+from sandbox_runner import zygote
 from sandbox_runner.child import CHILD_ENV
 
 
@@ -19,7 +20,7 @@ def log(message: str) -> None:
 
 def main() -> int:
     if os.getpid() != 1:
-        log("refusing to run: the runner must be PID 1 of its own container (it kills -1)")
+        log("refusing to run: the runner must be PID 1 of its own container (init and zygote)")
         return 2
     uid = int(sys.argv[sys.argv.index("--uid") + 1]) if "--uid" in sys.argv else 65534
     # the judge's uid: not the program's, so the program can neither signal nor read it
@@ -32,13 +33,17 @@ def main() -> int:
     # every child inherits this: nothing of the image's environment reaches a program
     os.environ.clear()
     os.environ.update(CHILD_ENV)
-    gc.freeze()  # keeps the runner's objects out of the children's collections (fewer copies)
+    from sandbox_runner import program  # noqa: F401  (imported once, here, for every fork)
+
+    gc.freeze()  # keeps PID 1's objects out of the children's collections (fewer copies)
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     runner = os.fork()
     if runner == 0:
         code = 1
         try:
             ours.close()
+            from sandbox_runner import jobs  # the runner's own modules: after the fork
+
             code = jobs.job_loop(uid, judge_uid, zygote.Zygote(theirs))
         finally:
             os._exit(code)

@@ -175,6 +175,38 @@ def read_exact(fd: int, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
+class Reader:
+    """Frames from a blocking pipe with as few reads as it takes (one, for a small reply)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = bytearray()
+
+    def _fill(self, size: int) -> bool:
+        while len(self.buffer) < size:
+            chunk = os.read(self.fd, max(1 << 16, size - len(self.buffer)))
+            if not chunk:
+                return False
+            self.buffer += chunk
+        return True
+
+    def frame(self) -> bytes | None:
+        if not self._fill(HEADER.size):
+            return None
+        (size,) = HEADER.unpack(self.buffer[: HEADER.size])
+        if size > MAX_FRAME_BYTES:
+            raise NotPlainData(f"a {size}-byte frame, over the {MAX_FRAME_BYTES}-byte bound")
+        if not self._fill(HEADER.size + size):
+            return None
+        payload = bytes(self.buffer[HEADER.size : HEADER.size + size])
+        del self.buffer[: HEADER.size + size]
+        return payload
+
+    def message(self) -> dict | None:
+        payload = self.frame()
+        return None if payload is None else decode_message(payload)
+
+
 def read_frame(fd: int) -> bytes | None:
     """The next frame's payload; None at end of stream. NotPlainData for an oversized frame."""
     header = read_exact(fd, HEADER.size)

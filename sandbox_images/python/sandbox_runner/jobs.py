@@ -65,7 +65,7 @@ def write_frame(fd: int, message: dict) -> None:
         data = data[os.write(fd, data) :]
 
 
-def run_inside(job: dict, test: dict, uid: int) -> tuple[dict, bool]:
+def run_inside(job: dict, test: dict, runner: Runner) -> tuple[dict, bool]:
     """One test in a fresh child that loads the program; False when the runner itself failed
     while judging it.
 
@@ -74,6 +74,8 @@ def run_inside(job: dict, test: dict, uid: int) -> tuple[dict, bool]:
     case the failure left something behind). Only a HarnessError (no process could be started
     for the test) makes the whole reply an error.
     """
+    runner.drop_spare()
+    uid = runner.uid
     try:
         result = decide(test, run_child(job, test, uid))
     except HarnessError:
@@ -81,15 +83,59 @@ def run_inside(job: dict, test: dict, uid: int) -> tuple[dict, bool]:
     except Exception:  # logged; a program must never turn it into infra_error
         log(traceback.format_exc())
         return {"status": "runtime_error", "detail": "the runner could not judge this test"}, False
-    kill_leftovers()
+    kill_leftovers(uid)
     return result, True
+
+
+class Runner:
+    """What outlives a job: the zygote, the uids, a spare program process, the judge."""
+
+    def __init__(self, uid: int, judge_uid: int, zygote: Zygote) -> None:
+        self.uid, self.judge_uid, self.zygote = uid, judge_uid, zygote
+        self.spare: outside.ProgramProcess | None = None
+        self.judge: outside.JudgeProcess | None = None
+
+    def program_process(self, job: dict, role: str) -> outside.ProgramProcess:
+        """The spare when it fits (spawned between jobs, same limits), else a new one; started."""
+        process, self.spare = self.spare, None
+        if process is None or process.limits != job["limits"] or process.status() is not None:
+            if process is not None:
+                process.close()
+            process = outside.ProgramProcess(self.zygote, self.uid, job["limits"])
+        process.start(job, role)
+        return process
+
+    def drop_spare(self) -> None:
+        """Before code runs inside a fresh child: the spare shares the program's uid, and one
+        program must not reach the process the next job's program will run in."""
+        if self.spare is not None:
+            self.spare.close()
+            self.spare = None
+
+    def stock_spare(self, limits: dict) -> None:
+        """Spawns the next job's program process now, while the service reads the reply."""
+        if self.spare is None:
+            self.spare = outside.ProgramProcess(self.zygote, self.uid, limits)
+
+    def judge_for(self, limits: dict) -> outside.JudgeProcess:
+        if self.judge is not None and not self.judge.fits(limits):
+            self.drop_judge()
+        if self.judge is None:
+            self.judge = outside.JudgeProcess(self.judge_uid, limits)
+        return self.judge
+
+    def drop_judge(self) -> None:
+        if self.judge is not None:
+            self.judge.close()
+            self.judge = None
 
 
 class Job:
     """One job's tests and what is known of its program so far."""
 
-    def __init__(self, job: dict, uid: int, judge_uid: int, zygote: Zygote) -> None:
-        self.job, self.uid, self.judge_uid, self.zygote = job, uid, judge_uid, zygote
+    def __init__(self, job: dict, runner: Runner) -> None:
+        self.job, self.runner = job, runner
+        self.uid = runner.uid
         self.tests: list[dict] = job["tests"]
         self.per_test = job.get("isolation") == "per_test"
         self.results: list[dict | None] = [None] * len(self.tests)
@@ -129,7 +175,7 @@ class Job:
                 self.place(index, dict(self.load_failure), wheres[index])
                 index += 1
             elif wheres[index] == "inside":
-                result, ok = run_inside(self.job, self.tests[index], self.uid)
+                result, ok = run_inside(self.job, self.tests[index], self.runner)
                 self.judged_ok = self.judged_ok and ok
                 self.place(index, result, "inside")
                 index += 1
@@ -144,7 +190,7 @@ class Job:
         pending = indices
         while pending and self.load_failure is None:
             batch = pending[:1] if self.per_test else pending
-            process = outside.ProgramProcess(self.zygote, "calls", self.job, self.uid, len(batch))
+            process = self.runner.program_process(self.job, "calls")
             try:
                 load = process.await_load()
                 if "names" not in load:  # the rest fail alike (a load failure if it is the first)
@@ -152,9 +198,10 @@ class Job:
                         self.place(index, dict(load), "outside")
                     return
                 self.loaded = True
-                done = outside.judge_generation(
-                    process, self.job, batch, load["names"], self.judge_uid
-                )
+                judge = self.runner.judge_for(self.job["limits"])
+                done = judge.run(process, self.job, batch, load["names"])
+                if judge.broken:  # left mid-test: the next job gets a fresh judge
+                    self.runner.drop_judge()
             finally:
                 process.close()
             if not done:  # always progress: the judge could not even start this test
@@ -171,7 +218,7 @@ class Job:
                 if self.load_failure is not None:
                     self.place(index, dict(self.load_failure), "outside")
                     continue
-                result, ok = run_inside(self.job, test, self.uid)
+                result, ok = run_inside(self.job, test, self.runner)
                 self.judged_ok = self.judged_ok and ok
                 self.place(index, result, "outside")
             return
@@ -207,8 +254,7 @@ class Job:
             old.close()
         if self.load_failure is not None:
             return None
-        tests = len(self.tests) - index
-        process = outside.ProgramProcess(self.zygote, "stdio", self.job, self.uid, tests)
+        process = self.runner.program_process(self.job, "stdio")
         load = process.await_load()
         if "names" in load:
             self.loaded = True
@@ -230,17 +276,18 @@ def _not_run() -> dict:
     return {"status": "runtime_error", "detail": "the runner could not run this test"}
 
 
-def run_job(job: dict, uid: int, judge_uid: int, zygote: Zygote) -> dict:
+def run_job(job: dict, runner: Runner) -> dict:
     started = time.monotonic()
-    work = Job(job, uid, judge_uid, zygote)
+    work = Job(job, runner)
     results = work.run()
-    clean = reset_container((uid, judge_uid)) and work.judged_ok
+    clean = reset_container(runner.uid, runner.judge_uid) and work.judged_ok
     elapsed_ms = (time.monotonic() - started) * 1000
     return {"id": job.get("id"), "tests": results, "clean": clean, "elapsed_ms": elapsed_ms}
 
 
 def job_loop(uid: int, judge_uid: int, zygote: Zygote) -> int:
     """Reads jobs until the service closes the stream."""
+    runner = Runner(uid, judge_uid, zygote)
     write_frame(1, {"ready": True, "uid": uid, "python": sys.version.split()[0]})
     while True:
         try:
@@ -252,8 +299,10 @@ def job_loop(uid: int, judge_uid: int, zygote: Zygote) -> int:
             return 0
         zygote.exits.clear()
         try:
-            reply = run_job(job, uid, judge_uid, zygote)
+            reply = run_job(job, runner)
         except Exception:  # report, then let the service recycle us
             log(traceback.format_exc())
             reply = {"id": job.get("id"), "error": traceback.format_exc(limit=3), "clean": False}
         write_frame(1, reply)
+        if isinstance(job.get("limits"), dict):
+            runner.stock_spare(job["limits"])

@@ -13,24 +13,29 @@ result that was not plain data, a malformed reply, or a program process that end
 written as `try: f(x) except: pass` cannot pass by the program returning an always-equal object
 or crashing.
 
-Reports to the runner on the verdict pipe, one message each: `{"start": i}`, then
-`{"test": i, "status", "detail"}`, or `{"test": i, "lost": true}` when the program process
-ended during the test (the runner knows how it ended and starts a fresh one for the rest), and
-`{"done": true}` after the last test.
+One judge serves a container's jobs one after another (a fresh one after `JOBS_PER_JUDGE`, or
+after any job it did not finish). It reports on the verdict pipe, one message each:
+`{"start": i}`, then `{"test": i, "status", "detail"}`, or `{"test": i, "lost": true}` when the
+program process ended during the test (the runner knows how it ended and starts a fresh one for
+the rest), and `{"done": true}` after the job's last test.
 """
 
 from __future__ import annotations
 
 import builtins
 import contextlib
+import functools
 import importlib
 import os
+import socket
+import types
 from collections.abc import Callable
 
 from sandbox_runner import bridge, plan
-from sandbox_runner.child import describe, drop_privileges, short
+from sandbox_runner.child import close_all_but, describe, drop_privileges, short
 
 NAME_CHARS = 100
+JOBS_PER_JUDGE = 64  # then a fresh judge: bounded memory and CPU time
 # exceptions the program may raise that the judge re-raises as the real builtin type, so a test
 # can `except ValueError`; anything else arrives as ProgramError
 EXCEPTIONS = {
@@ -57,16 +62,46 @@ class Bridge:
 
     def __init__(self, call_w: int, reply_r: int) -> None:
         self._call_w = call_w
-        self._reply_r = reply_r
+        self._replies = bridge.Reader(reply_r)
         self.violation: str | None = None  # set for the test, whatever the test does with it
         self.lost = False
+        self.ahead: list[tuple[bytes, dict]] = []  # answers to calls asked ahead, in order
+
+    def ask_ahead(self, plan: tuple) -> None:
+        """Sends the test's known calls in one batch (see `plan.call_plan`); `call` then takes
+        their answers while the test makes exactly those calls, in that order."""
+        self.ahead = []
+        requests = []
+        for name, args, kwargs in plan:
+            try:
+                requests.append(
+                    {
+                        "call": name,
+                        "args": bridge.to_tree(list(args)),
+                        "kwargs": bridge.to_tree(dict(kwargs)),
+                    }
+                )
+            except bridge.NotPlainData:
+                break
+        if len(requests) < 2:
+            return
+        reply = self.request({"batch": requests})
+        answers = reply.get("batch")
+        if type(answers) is not list:
+            self._violate("the program process sent a malformed batch")
+            return
+        self.ahead = [
+            (_call_key(request), answer)
+            for request, answer in zip(requests, answers, strict=False)
+            if type(answer) is dict
+        ]
 
     def request(self, message: dict) -> dict:
         if self.lost:
             raise ProgramLost("the program process is gone")
         try:
             bridge.send(self._call_w, message)
-            reply = bridge.receive(self._reply_r)
+            reply = self._replies.message()
         except (OSError, bridge.NotPlainData) as exc:
             reply = None
             self._violate(f"the program process broke the bridge ({exc})")
@@ -82,7 +117,12 @@ class Bridge:
             raise TypeError(
                 f"{name}() was given {exc}: only plain data reaches the program"
             ) from None
-        reply = self.request({"call": name, "args": args_tree, "kwargs": kwargs_tree})
+        request = {"call": name, "args": args_tree, "kwargs": kwargs_tree}
+        if self.ahead and self.ahead[0][0] == _call_key(request):
+            reply = self.ahead.pop(0)[1]
+        else:  # not the call asked ahead: what was asked ahead is not used
+            self.ahead = []
+            reply = self.request(request)
         value = self.value(name, reply)
         self._copy_back(args, kwargs, reply)
         return value
@@ -167,6 +207,10 @@ class RemoteIterator:
         return f"<iterator from {self._name}>"
 
 
+def _call_key(request: dict) -> bytes:
+    return bridge.json_bytes(request)
+
+
 def program_exception(name: str, detail: object) -> BaseException:
     message = _text(detail, name)
     prefix = f"{name}: "
@@ -207,16 +251,26 @@ def namespace_for(
     return namespace
 
 
+@functools.lru_cache(maxsize=1024)  # a GRPO group's completions share their tests
+def compiled(source: str) -> types.CodeType:
+    return compile(source, "<test>", "exec")
+
+
 def judge_one(source: str, names: dict[str, str], entry_point: str | None, channel: Bridge) -> dict:
     """One test's result (`lost`: the program process ended during it)."""
     try:
-        code = compile(source, "<test>", "exec")
+        code = compiled(source)
     except BaseException as exc:  # a broken test is a harness problem, not a load failure
         return {"status": "runtime_error", "detail": "test: " + describe(exc)}
     channel.violation = None
     outcome: dict
     try:
-        exec(code, namespace_for(source, names, entry_point, channel))
+        namespace = namespace_for(source, names, entry_point, channel)
+        owned = frozenset(n for n, v in namespace.items() if isinstance(v, Stub))
+        channel.ask_ahead(
+            plan.call_plan(source, owned, entry_point if entry_point in owned else None)
+        )
+        exec(code, namespace)
         outcome = {"status": "passed", "detail": None}
     except (AssertionError, ProgramExit) as exc:
         outcome = {"status": "failed", "detail": _described(exc)}
@@ -238,34 +292,38 @@ def _described(exc: BaseException) -> str:
         return type(exc).__name__
 
 
-def judge_main(
-    tests: list[tuple[int, str]],
-    names: dict[str, str],
-    entry_point: str | None,
-    fds: tuple[int, int, int],
-    uid: int,
-    limits: dict,
-) -> None:
-    """Runs in the forked judge; never returns. `fds`: calls out, replies in, verdicts out."""
-    call_w, reply_r, verdict_w = fds
+def judge_loop(sock_fd: int, jobs_r: int, verdict_w: int, uid: int, limits: dict) -> None:
+    """Runs in the forked judge; never returns. Serves jobs until the runner closes its end.
+
+    Per job: the program process's pipes arrive on the socket (calls out, replies in), the tests
+    on `jobs_r`; the results go out on `verdict_w`."""
     report: Callable[[dict], None] = lambda message: bridge.send(verdict_w, message)  # noqa: E731
     try:
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)  # the tests' own prints go nowhere
-        for fd in range(3, 1024):
-            if fd not in fds:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        drop_privileges(uid, limits, tests=len(tests))
+        close_all_but((sock_fd, jobs_r, verdict_w))
+        drop_privileges(uid, limits, tests=JOBS_PER_JUDGE * 16)
         os.chdir("/tmp")
-        channel = Bridge(call_w, reply_r)
-        for index, source in tests:
-            report({"start": index})
-            report({"test": index, **judge_one(source, names, entry_point, channel)})
-            if channel.lost:
+        requests = socket.socket(fileno=sock_fd)
+        while True:
+            message, fds, _, _ = socket.recv_fds(requests, 1024, 2)
+            if not message or len(fds) != 2:
                 break
-        else:
-            report({"done": True})
+            job = bridge.receive(jobs_r)
+            if job is None:
+                break
+            channel = Bridge(*fds)
+            for index, source in job["tests"]:
+                report({"start": index})
+                report(
+                    {"test": index, **judge_one(source, job["names"], job["entry_point"], channel)}
+                )
+                if channel.lost:
+                    break
+            else:
+                report({"done": True})
+            for fd in fds:
+                os.close(fd)
     finally:
         os._exit(0)

@@ -22,7 +22,7 @@ import time
 
 from sandbox_runner import bridge
 from sandbox_runner.child import verdict_prefix
-from sandbox_runner.judge import judge_main
+from sandbox_runner.judge import JOBS_PER_JUDGE, judge_loop
 from sandbox_runner.watch import (
     HarnessError,
     Watched,
@@ -70,34 +70,35 @@ class FrameReader:
 
 
 class ProgramProcess:
-    """A program process spawned by the zygote, and the runner's ends of its pipes."""
+    """A program process spawned by the zygote, and the runner's ends of its pipes.
 
-    def __init__(self, zygote, role: str, job: dict, uid: int, tests: int) -> None:
-        self.zygote, self.role, self.limits = zygote, role, job["limits"]
+    One is spawned ahead of time, between jobs (a spare that has already dropped its
+    privileges under the expected limits and warmed up); `start` gives it its job."""
+
+    def __init__(self, zygote, uid: int, limits: dict) -> None:
+        self.zygote, self.limits = zygote, limits
         ctl_r, self.ctl_w = os.pipe()
         self.reply_r, reply_w = os.pipe()
         self.out_r, out_w = os.pipe()
         self.err_r, err_w = os.pipe()
-        theirs = [ctl_r, reply_w, out_w, err_w]
-        self.tests_sock = None
-        if role == "stdio":
-            self.tests_sock, program_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            theirs.append(program_sock.fileno())
+        self.tests_sock, program_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        theirs = [ctl_r, reply_w, out_w, err_w, program_sock.fileno()]
         try:
-            self.pid = zygote.spawn(role, uid, self.limits, tests, theirs)
+            self.pid = zygote.spawn(uid, limits, theirs)
         finally:
-            for fd in theirs:
+            program_sock.close()
+            for fd in theirs[:4]:
                 os.close(fd)
-            if role == "stdio":
-                program_sock.detach()
         for fd in (self.reply_r, self.out_r, self.err_r):
             os.set_blocking(fd, False)
         self.output = 0  # bytes of stdout+stderr since the current test began
         self.stderr_tail = bytearray()
         self.token = secrets.token_hex(16)
         self.prefix = verdict_prefix(self.token)
+
+    def start(self, job: dict, role: str) -> None:
         try:
-            bridge.send(self.ctl_w, {"program": job["program"], "token": self.token})
+            bridge.send(self.ctl_w, {"role": role, "program": job["program"], "token": self.token})
         except OSError as exc:
             raise HarnessError(f"the program process did not start ({exc})") from exc
 
@@ -166,7 +167,11 @@ class ProgramProcess:
             os.kill(self.pid, signal.SIGKILL)
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.ctl_w)
+        self.status(wait_s=0.2)
         self.kill()
+        self.status(wait_s=1.0)  # dead and reaped: the reset finds nothing left to kill
         for fd in (self.ctl_w, self.reply_r, self.out_r, self.err_r):
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -177,33 +182,58 @@ class ProgramProcess:
 # --- assert and HumanEval forms: the judge ----------------------------------------------------
 
 
-def judge_generation(
-    process: ProgramProcess, job: dict, indices: list[int], names: dict, judge_uid: int
-) -> dict[int, dict]:
-    """Runs tests `indices` in a judge against a loaded program process; results by index for
-    every test it finished, the one it was on included (the rest need a new generation)."""
-    verdict_r, verdict_w = os.pipe()
-    tests = [(i, job["tests"][i]["code"]) for i in indices]
-    os.set_blocking(process.reply_r, True)  # the judge reads replies one at a time
-    pid = os.fork()
-    if pid == 0:
-        try:
-            fds = (process.ctl_w, process.reply_r, verdict_w)
-            judge_main(tests, names, job.get("entry_point"), fds, judge_uid, process.limits)
-        finally:
-            os._exit(97)
-    os.close(verdict_w)
-    try:
-        return _watch_judge(process, pid, FrameReader(verdict_r), set(indices))
-    finally:
+class JudgeProcess:
+    """The judge (`judge.py`), forked once and fed job after job."""
+
+    def __init__(self, uid: int, limits: dict) -> None:
+        self.limits = limits
+        self.jobs = 0
+        self.broken = False
+        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        jobs_r, self.jobs_w = os.pipe()
+        verdict_r, verdict_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            try:
+                judge_loop(theirs.fileno(), jobs_r, verdict_w, uid, limits)
+            finally:
+                os._exit(97)
+        theirs.close()
+        os.close(jobs_r)
+        os.close(verdict_w)
+        self.verdicts = FrameReader(verdict_r)
+        os.set_blocking(verdict_r, False)
+
+    def fits(self, limits: dict) -> bool:
+        return self.limits == limits and self.jobs < JOBS_PER_JUDGE and not self.verdicts.closed
+
+    def run(self, process: ProgramProcess, job: dict, indices: list[int], names: dict) -> dict:
+        """Tests `indices` against a loaded program process; results by index for every test
+        it finished, the one it was on included (the rest need a new generation). Sets
+        `broken` when the judge was left mid-test (the caller then starts a fresh one)."""
+        self.jobs += 1
+        os.set_blocking(process.reply_r, True)  # the judge reads replies one at a time
+        tests = [(i, job["tests"][i]["code"]) for i in indices]
+        socket.send_fds(self.sock, [b"job"], [process.ctl_w, process.reply_r])
+        work = {"tests": tests, "names": names, "entry_point": job.get("entry_point")}
+        bridge.send(self.jobs_w, work)
+        results, finished = _watch_judge(process, self.verdicts)
+        self.broken = not finished
+        return results
+
+    def close(self) -> None:
         with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        os.close(verdict_r)
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        self.sock.close()
+        for fd in (self.jobs_w, self.verdicts.fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
-def _watch_judge(process: ProgramProcess, judge: int, verdicts: FrameReader, todo: set) -> dict:
-    os.set_blocking(verdicts.fd, False)
+def _watch_judge(process: ProgramProcess, verdicts: FrameReader) -> tuple[dict, bool]:
+    """(results, whether the judge finished the job and waits for the next one)."""
     limits = process.limits
     results: dict[int, dict] = {}
     current, deadline, oom_before = None, None, 0
@@ -216,7 +246,7 @@ def _watch_judge(process: ProgramProcess, judge: int, verdicts: FrameReader, tod
             elif "test" in message and message.get("lost"):
                 status = process.status(wait_s=1.0)
                 results[message["test"]] = exit_detail(status, oom_kills() > oom_before)
-                return results
+                return results, True
             elif "test" in message:
                 results[message["test"]] = {
                     "status": message["status"],
@@ -224,23 +254,23 @@ def _watch_judge(process: ProgramProcess, judge: int, verdicts: FrameReader, tod
                 }
                 current = None
             elif "done" in message:
-                return results
+                return results, True
         process.take_output()
         if current is not None and process.output > limits["output_bytes"]:
             results[current] = {"status": "output_limit", "detail": "output exceeded the limit"}
-            return results
+            return results, False
         status = process.status()
         if status is not None and current is not None:
             results[current] = exit_detail(status, oom_kills() > oom_before)
-            return results
+            return results, False
         if verdicts.closed:  # the judge ended early: a test it could not survive (ours)
             if current is not None:
                 results[current] = {"status": "runtime_error", "detail": "the judge ended"}
-            return results
+            return results, False
         now = time.monotonic()
         if deadline is not None and current is not None and now >= deadline:
             results[current] = {"status": "timeout", "detail": "wall-clock time limit exceeded"}
-            return results
+            return results, False
         wait = None if deadline is None or current is None else max(0.0, deadline - now)
         fds = [verdicts.fd, process.out_r, process.err_r, process.zygote]
         select.select(fds, [], [], wait if wait is not None else limits["timeout_s"])

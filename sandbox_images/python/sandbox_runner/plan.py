@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import sys
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -87,13 +88,15 @@ class _Scan(ast.NodeVisitor):
         super().generic_visit(node)
 
 
-def free_names(source: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)  # a GRPO group's completions share their tests
+def free_names(source: str) -> frozenset[str]:
     """Names the test reads that it does not bind itself (builtins included)."""
     scan = _Scan()
     scan.visit(ast.parse(source))
-    return scan.loaded - scan.bound
+    return frozenset(scan.loaded - scan.bound)
 
 
+@functools.lru_cache(maxsize=4096)
 def needs_program_objects(source: str) -> str | None:
     """Why this test must be judged inside the program's interpreter, or None."""
     try:
@@ -193,3 +196,116 @@ def program_owned(free: set[str], defined: dict[str, str], entry_point: str | No
     if entry_point is not None and entry_point in defined:
         own.add(entry_point)
     return own if own else candidates
+
+
+# --- calls known ahead -----------------------------------------------------------------------
+
+_OPAQUE = (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)
+_OPAQUE += (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Starred)
+
+
+@functools.lru_cache(maxsize=4096)
+def call_plan(source: str, owned: frozenset[str], entry_point: str | None) -> tuple:
+    """The program calls a test makes first, in order, when its text fixes them: `((name,
+    args, kwargs), ...)` with literal arguments, from its leading straight-line asserts (at
+    module level, or in the `check(candidate)` it calls, HumanEval's shape). The judge sends them
+    in one batch and then serves the test's calls from the answers while they come in this order,
+    so the program runs exactly the calls it would have run, in the same order; after the first
+    call that raises, nothing more is run ahead. Empty when nothing can be known.
+
+    >>> test = "assert f([1, 2]) == 3\\nassert f([]) == 0\\nx = g(1)"
+    >>> call_plan(test, frozenset({"f", "g"}), None)
+    (('f', ([1, 2],), ()), ('f', ([],), ()))
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return ()
+    functions = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
+    plan: list = []
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(statement, ast.Assign) and not _calls_anything(statement.value):
+            continue
+        checked = _checked_function(statement, functions, entry_point)
+        if checked is not None:
+            function, parameter = checked
+            _plan_body(function.body, {parameter: entry_point}, owned, plan)
+            break  # what the test does after its check is not worth running ahead
+        if not _plan_statement(statement, {}, owned, plan):
+            break
+    return tuple(plan)
+
+
+def _calls_anything(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Call) for n in ast.walk(node))
+
+
+def _checked_function(
+    statement: ast.stmt, functions: dict[str, ast.FunctionDef], entry_point: str | None
+) -> tuple[ast.FunctionDef, str] | None:
+    """`check(entry_point)` at module level: the function and its parameter's name."""
+    if entry_point is None or not isinstance(statement, ast.Expr):
+        return None
+    call = statement.value
+    if not (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id in functions
+        and len(call.args) == 1
+        and not call.keywords
+        and isinstance(call.args[0], ast.Name)
+        and call.args[0].id == entry_point
+    ):
+        return None
+    function = functions[call.func.id]
+    parameters = function.args.args
+    if len(parameters) != 1 or function.args.vararg or function.args.kwonlyargs:
+        return None
+    return function, parameters[0].arg
+
+
+def _plan_body(body: list, aliases: dict, owned: frozenset[str], plan: list) -> None:
+    for statement in body:
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            continue  # a docstring
+        if not _plan_statement(statement, aliases, owned, plan):
+            return
+
+
+def _plan_statement(statement: ast.stmt, aliases: dict, owned: frozenset[str], plan: list) -> bool:
+    """Adds an assert's program calls; False (stop planning) for anything else."""
+    if not isinstance(statement, ast.Assert):
+        return False
+    calls: list = []
+    if not _ordered_calls(statement.test, aliases, owned, calls):
+        return False
+    plan.extend(calls)
+    return True
+
+
+def _ordered_calls(node: ast.AST, aliases: dict, owned: frozenset[str], calls: list) -> bool:
+    """The program calls of an expression in evaluation order; False if it has one that cannot
+    be known ahead (a non-literal argument, a program function passed around, a call of the
+    test's own functions, short-circuiting)."""
+    if isinstance(node, _OPAQUE):
+        return False
+    if isinstance(node, ast.Name):
+        return node.id not in aliases and node.id not in owned  # a program name not called
+    if isinstance(node, ast.Call):
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        target = aliases.get(name, name if name in owned else None)
+        if target is not None:
+            try:
+                args = tuple(ast.literal_eval(a) for a in node.args)
+                kwargs = tuple((k.arg, ast.literal_eval(k.value)) for k in node.keywords if k.arg)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                return False
+            if len(kwargs) != len(node.keywords):
+                return False
+            calls.append((target, args, kwargs))
+            return True
+        if name is not None and name not in BUILTIN_NAMES:
+            return False  # the test's own function: it may call the program itself
+    return all(_ordered_calls(child, aliases, owned, calls) for child in ast.iter_child_nodes(node))

@@ -34,21 +34,27 @@ from sandbox_runner.child import (
     CHILD_ENV,
     PRISTINE_BUILTINS,
     RUNNER_ROOT,
+    close_all_but,
     describe,
     drop_privileges,
     verdict_lines,
 )
 
 NAMES_REPORTED = 10_000
+# tests a process may serve, for its CPU-time rlimit: a backstop only, the runner's wall clock
+# ends every test at its limit
+SPARE_TESTS = 1000
+BATCH_CALLS = 10_000
 
 
 def program_main(request: dict, fds: list[int]) -> None:
-    """Runs in the zygote's child; never returns."""
+    """Runs in the zygote's child; never returns. It drops to the sandbox uid under the
+    request's limits at once and warms up, usually as a spare between jobs; then the runner's
+    first frame gives it its job (role, program)."""
     try:
-        limits, uid, role = request["limits"], request["uid"], request["role"]
         ctl, reply, out_w, err_w = fds[:4]
         _reset_fds(keep=fds, stdout=out_w, stderr=err_w)
-        drop_privileges(uid, limits, tests=request.get("tests", 1))
+        drop_privileges(request["uid"], request["limits"], tests=SPARE_TESTS)
         os.chdir("/tmp")
         os.environ.clear()
         os.environ.update(CHILD_ENV)
@@ -56,8 +62,11 @@ def program_main(request: dict, fds: list[int]) -> None:
         sys.argv = ["program"]
         if "random" in sys.modules:  # a fork shares its parent's generator state: reseed
             sys.modules["random"].seed()
-        frame = bridge.receive(ctl) or {}
-        program, token = str(frame.get("program", "")), str(frame.get("token", ""))
+        exec(compile("pass", "<warm-up>", "exec"), {})  # the pages a load touches, copied now
+        frame = bridge.receive(ctl)
+        if frame is None:
+            os._exit(0)  # an unused spare: the runner is gone
+        role, program, token = frame["role"], str(frame["program"]), str(frame["token"])
     except BaseException:
         os._exit(98)  # ours, not the program's: the runner sees no load report
     try:
@@ -75,10 +84,8 @@ def _reset_fds(keep: list[int], stdout: int, stderr: int) -> None:
     os.dup2(null, 0)
     os.dup2(stdout, 1)
     os.dup2(stderr, 2)
-    for fd in range(3, 1024):
-        if fd not in keep or fd in (stdout, stderr):  # those two live on as 1 and 2
-            with contextlib.suppress(OSError):
-                os.close(fd)
+    os.close(null)
+    close_all_but([fd for fd in keep if fd not in (stdout, stderr)])  # those live on as 1, 2
     _streams()
 
 
@@ -122,8 +129,9 @@ def serve_calls(program: str, token: str, ctl: int, reply: int) -> None:
     _flush()
     report(reply, token, {"loaded": True, "names": names_of(namespace)})
     iterators: dict[int, object] = {}
+    requests = bridge.Reader(ctl)
     while True:
-        message = bridge.receive(ctl)
+        message = requests.message()
         if message is None:
             return
         answer = answer_request(message, namespace, iterators)
@@ -168,6 +176,14 @@ def names_of(namespace: dict) -> dict[str, str]:
 
 
 def answer_request(message: dict, namespace: dict, iterators: dict[int, object]) -> dict:
+    if type(message.get("batch")) is list:  # calls asked ahead: in order, up to a failing one
+        answers = []
+        for request in message["batch"][:BATCH_CALLS]:
+            answer = answer_request(request, namespace, iterators) if type(request) is dict else {}
+            answers.append(answer)
+            if "ok" not in answer:
+                break
+        return {"batch": answers}
     try:
         if "call" in message:
             function = namespace[message["call"]]

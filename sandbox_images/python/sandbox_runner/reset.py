@@ -1,8 +1,9 @@
-"""Between tests and jobs: end every other process in the container, wipe the writable dirs.
+"""Between tests and jobs: end every process of the program's uid, wipe the writable dirs.
 
-The runner is not PID 1 (the zygote is), so `kill(-1)` from it spares PID 1 and itself; the
-program processes it kills are PID 1's children, reaped there, so the reset waits until they
-are gone before it wipes.
+Every process a program can start runs under the sandbox uid (it can never change it), so
+ending them all is `kill(-1)` from a helper that has switched to that uid: it reaches exactly
+those processes, and spares PID 1 (the zygote), the runner, its spare program process (still
+privileged until it gets a job) and the judge (a uid of its own).
 """
 
 from __future__ import annotations
@@ -15,19 +16,53 @@ import time
 WORK_DIRS = ("/tmp", "/dev/shm")
 
 
-def kill_leftovers() -> None:
-    """With CAP_KILL: end every process but PID 1 and this one, reap our own children."""
-    while True:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(-1, signal.SIGKILL)
+def kill_uid(uid: int) -> None:
+    """Sends SIGKILL to every process of `uid`, from a helper running as that uid."""
+    pid = os.fork()
+    if pid == 0:
         try:
-            while True:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-                if pid == 0:
-                    break
-        except ChildProcessError:
-            return
-        time.sleep(0.001)
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(-1, signal.SIGKILL)  # every process of this uid but the helper
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def uid_alive(uid: int) -> bool:
+    """Whether a process of `uid` still runs (zombies do not count)."""
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{name}").st_uid != uid:  # the owner is the effective uid
+                continue
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                state = fh.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue  # gone while we looked
+        if state not in (b"Z", b"X"):
+            return True
+    return False
+
+
+def kill_leftovers(uid: int, timeout_s: float = 2.0) -> bool:
+    """Ends every process of the program's uid and reaps our own children; False if some
+    survived `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if uid_alive(uid):  # the usual case after a job is none: no helper to fork
+            kill_uid(uid)
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        if not uid_alive(uid):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.0002)
 
 
 def wipe(uid: int) -> None:
@@ -62,38 +97,11 @@ def remove(path: str) -> None:
         pass
 
 
-def others_alive() -> bool:
-    """Whether a process other than PID 1 and this one still runs (zombies do not count)."""
-    me = os.getpid()
-    for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) in (1, me):
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as fh:
-                state = fh.read().rsplit(b")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue  # gone while we looked
-        if state not in (b"Z", b"X"):
-            return True
-    return False
-
-
-def end_everything(timeout_s: float = 2.0) -> bool:
-    """kill(-1) until no other process is left; False if some survived `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        kill_leftovers()
-        if not others_alive():
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.001)
-
-
-def reset_container(uids: tuple[int, ...]) -> bool:
+def reset_container(uid: int, judge_uid: int) -> bool:
     """Resets the container; True only when it proved the container clean (else recycle it)."""
-    ended = end_everything()
-    for uid in uids:
-        wipe(uid)
-    ended = end_everything() and ended
+    # one pass suffices: kill(-1) as that uid is atomic against fork, and a killed process runs
+    # no more code, so nothing can appear behind the wipe
+    ended = kill_leftovers(uid)
+    for owner in (uid, judge_uid):
+        wipe(owner)
     return ended and not any(os.listdir(path) for path in WORK_DIRS if os.path.isdir(path))

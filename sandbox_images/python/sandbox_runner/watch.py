@@ -12,6 +12,7 @@ import signal
 import time
 
 from sandbox_runner.child import STATUSES, child_main, short, verdict_prefix
+from sandbox_runner.reset import kill_uid
 
 # what a test result may say (the service's TestStatus)
 RESULT_STATUSES = frozenset(STATUSES) | {"timeout", "output_limit"}
@@ -66,7 +67,7 @@ def run_child(job: dict, test: dict, uid: int) -> Watched:
         os.close(fd)
     seen = Watched()
     try:
-        watch(pid, job, test, seen, (stdin_w, out_r, err_r, verdict_r), token)
+        watch(pid, job, test, seen, (stdin_w, out_r, err_r, verdict_r), token, uid)
         # unknown counter (-1): a SIGKILL nobody else sent is most likely the OOM killer
         seen.oom_killed = oom_before < 0 or oom_kills() > oom_before
     finally:
@@ -76,7 +77,7 @@ def run_child(job: dict, test: dict, uid: int) -> Watched:
     return seen
 
 
-def watch(pid: int, job: dict, test: dict, seen: Watched, fds: tuple, token: str) -> None:
+def watch(pid: int, job: dict, test: dict, seen: Watched, fds: tuple, token: str, uid: int) -> None:
     stdin_w, out_r, err_r, verdict_r = fds
     # a lone surrogate in the input goes through as its UTF-8-style bytes: the program sees
     # undecodable input, the runner doesn't crash
@@ -131,9 +132,7 @@ def watch(pid: int, job: dict, test: dict, seen: Watched, fds: tuple, token: str
                 with contextlib.suppress(ProcessLookupError):
                     kill(pid, signal.SIGKILL)
         _, seen.wait_status = os.waitpid(pid, 0)
-        # stop any writer left behind, then take what is already in the pipes
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(-1, signal.SIGKILL)
+        kill_uid(uid)  # stop any writer left behind, then take what is already in the pipes
         for fd, buffer in readers.items():
             drain(fd, buffer, limit, None, until_empty=True)
     finally:

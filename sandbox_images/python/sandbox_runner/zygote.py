@@ -10,7 +10,7 @@ PID 1 is also init: it reaps every orphan. `kill(-1)` from the runner, which emp
 container between jobs, spares PID 1 (the kernel never sends it to init), so the zygote outlives
 every job. When the runner ends (the service closed the stream), PID 1 ends the container.
 
-    request:  {"role": "calls" | "stdio", "uid": int, "limits": {...}, "tests": int} + fds
+    request:  {"uid": int, "limits": {...}} + fds (the job comes later, from the runner)
     answers:  {"pid": int}, and later, unasked, {"exited": pid, "status": wait status}
 """
 
@@ -30,7 +30,7 @@ MAX_FDS = 8
 
 def serve(sock: socket.socket, runner_pid: int) -> int:
     """PID 1's loop; returns the runner's exit code once it ended."""
-    from sandbox_runner.program import program_main  # imported before any job: pristine
+    from sandbox_runner.program import program_main
 
     woken_r, woken_w = os.pipe()
     os.set_blocking(woken_w, False)
@@ -102,8 +102,8 @@ class Zygote:
     def fileno(self) -> int:
         return self.sock.fileno()
 
-    def spawn(self, role: str, uid: int, limits: dict, tests: int, fds: list[int]) -> int:
-        request = {"role": role, "uid": uid, "limits": limits, "tests": tests}
+    def spawn(self, uid: int, limits: dict, fds: list[int]) -> int:
+        request = {"uid": uid, "limits": limits}
         socket.send_fds(self.sock, [json.dumps(request).encode()], fds)
         while True:
             message = self._receive(block=True)
