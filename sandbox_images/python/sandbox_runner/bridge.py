@@ -1,8 +1,10 @@
 """Plain data across the bridge between the judge and the program process.
 
 Only these cross, exactly these types (no subclasses): None, bool, int, float, complex, str,
-bytes, range, and list, tuple, dict, set, frozenset of those. Anything else (a custom object, a
-subclass with its own `__eq__`, a generator) raises NotPlainData, which says what it was
+bytes, range, the builtin types themselves (`int`, `str`, ...), and list, tuple, dict, set,
+frozenset of those, plus the standard library's Counter, OrderedDict, defaultdict and deque
+(rebuilt on the judge's side as its own classes, from plain contents). Anything else (a custom
+object, a subclass with its own `__eq__`, a generator) raises NotPlainData, which says what it was
 ("a Foo, not plain data"). The encoding is JSON with tags for what JSON lacks, so the decoder is
 the C parser plus a walk that rebuilds exactly the types above, within bounds on size and depth:
 whatever bytes the program process sends, the judge gets plain values or NotPlainData.
@@ -21,16 +23,26 @@ Frames on a pipe are a 4-byte big-endian length and the payload (`write_frame`, 
 from __future__ import annotations
 
 import base64
+import collections
 import json
 import os
 import struct
 
-MAX_DEPTH = 64
+MAX_DEPTH = 200
 MAX_NODES = 1_000_000
 MAX_FRAME_BYTES = 32 * 1024 * 1024
 HEADER = struct.Struct(">I")
 _BIG = 1 << 62  # ints beyond this travel as hex: linear time whatever their size
 _SCALARS = (type(None), bool, str)
+PLAIN_TYPES = (bool, int, float, complex, str, bytes, list, tuple, dict, set, frozenset, range)
+TYPES = {kind.__name__: kind for kind in (*PLAIN_TYPES, type(None), object, type)}
+# standard-library containers: (tag, class, how the judge rebuilds one from plain contents)
+MAPPINGS = {collections.Counter: "C", collections.OrderedDict: "O", collections.defaultdict: "D"}
+REBUILD = {
+    "C": collections.Counter,
+    "O": collections.OrderedDict,
+    "D": lambda pairs: collections.defaultdict(None, pairs),
+}
 
 
 class NotPlainData(Exception):
@@ -78,6 +90,17 @@ def _tag(value: object, depth: int, budget: list[int]) -> object:
         return {"c": [value.real, value.imag]}
     if kind is range:
         return {"r": [value.start, value.stop, value.step]}
+    if kind in MAPPINGS:
+        items = dict.items(value)  # the C method: a subclass cannot lie about its contents
+        return {
+            MAPPINGS[kind]: [
+                [_tag(k, depth + 1, budget), _tag(v, depth + 1, budget)] for k, v in items
+            ]
+        }
+    if kind is collections.deque:
+        return {"Q": [_tag(v, depth + 1, budget) for v in value]}
+    if kind is type and TYPES.get(getattr(value, "__name__", "")) is value:
+        return {"y": value.__name__}
     name = type_name(value)
     article = "an" if name[:1].lower() in "aeiou" else "a"
     raise NotPlainData(f"{article} {name}, not plain data")
@@ -114,6 +137,8 @@ def _untag(node: object, depth: int, budget: list[int]) -> object:
             return complex(real, imag)
     if tag == "r" and type(body) is list and len(body) == 3 and all(type(v) is int for v in body):
         return range(*body)
+    if tag == "y" and type(body) is str and body in TYPES:
+        return TYPES[body]
     if type(body) is not list:
         raise NotPlainData("malformed plain data")
     try:
@@ -126,6 +151,10 @@ def _untag(node: object, depth: int, budget: list[int]) -> object:
         if tag == "d":
             pairs = [_pair(p, depth + 1, budget) for p in body]
             return dict(pairs)
+        if tag in REBUILD:
+            return REBUILD[tag](dict(_pair(p, depth + 1, budget) for p in body))
+        if tag == "Q":
+            return collections.deque(_untag(v, depth + 1, budget) for v in body)
     except TypeError as exc:  # an unhashable key or element
         raise NotPlainData(f"malformed plain data ({exc})") from None
     raise NotPlainData("malformed plain data")

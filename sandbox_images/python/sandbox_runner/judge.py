@@ -53,7 +53,12 @@ class ProgramError(Exception):
     """An exception of the program's own kind, named in the message."""
 
 
-class ProgramExit(Exception):
+class ProgramAbort(BaseException):
+    """The program raised a BaseException that is no Exception (KeyboardInterrupt, its own
+    BaseException subclass): like inside, a test's `except Exception` does not catch it."""
+
+
+class ProgramExit(ProgramAbort):
     """The program raised SystemExit during a call: the test fails, as it does inside."""
 
 
@@ -138,7 +143,7 @@ class Bridge:
         if "stop" in reply:
             raise StopIteration
         if type(reply.get("raised")) is str:
-            raise program_exception(reply["raised"], reply.get("detail"))
+            raise program_exception(reply["raised"], reply.get("detail"), reply.get("kind"))
         why = _text(reply.get("not_plain"), "a malformed reply")
         self._violate(f"{name} returned {why}" if "not_plain" in reply else f"{name} sent {why}")
         raise bridge.NotPlainData(self.violation)
@@ -211,13 +216,18 @@ def _call_key(request: dict) -> bytes:
     return bridge.json_bytes(request)
 
 
-def program_exception(name: str, detail: object) -> BaseException:
+def program_exception(name: str, detail: object, kind_of: object) -> BaseException:
+    """The judge's exception for one the program raised. `kind_of`, as the program process
+    reports it: `builtin` (the real builtin exception of that name), `exception` (a class of
+    the program's, an Exception), anything else (a BaseException that is no Exception)."""
     message = _text(detail, name)
     prefix = f"{name}: "
     message = message[len(prefix) :] if message.startswith(prefix) else message
-    if name == "SystemExit":
+    if name == "SystemExit" and kind_of == "builtin":
         return ProgramExit(f"the program raised SystemExit: {message}")
-    kind = EXCEPTIONS.get(name[:NAME_CHARS])
+    kind = EXCEPTIONS.get(name[:NAME_CHARS]) if kind_of == "builtin" else None
+    if kind_of not in ("builtin", "exception") or (kind is None and kind_of == "builtin"):
+        return ProgramAbort(f"{name[:NAME_CHARS]}: {message}")
     if kind is not None:
         try:
             return kind(message)

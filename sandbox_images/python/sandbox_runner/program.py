@@ -216,7 +216,7 @@ def answer_request(message: dict, namespace: dict, iterators: dict[int, object])
     except bridge.NotPlainData as exc:
         return {"not_plain": str(exc)}
     except BaseException as exc:  # the program's own exception, named for the judge
-        return {"raised": bridge.type_name(exc), "detail": _detail(exc)}
+        return {"raised": bridge.type_name(exc), "detail": _detail(exc), "kind": _kind(exc)}
 
 
 def _value(value: object, iterators: dict[int, object]) -> dict:
@@ -230,6 +230,14 @@ def _value(value: object, iterators: dict[int, object]) -> dict:
         return {"ok": bridge.to_tree(value)}
     except bridge.NotPlainData as exc:
         return {"not_plain": str(exc)}
+
+
+def _kind(exc: BaseException) -> str:
+    """`builtin`, `exception` (a class of the program's) or `base` (no Exception at all)."""
+    kind = type(exc)
+    if getattr(builtins, kind.__name__, None) is kind:
+        return "builtin"
+    return "exception" if isinstance(exc, Exception) else "base"
 
 
 def _detail(exc: BaseException) -> str:
