@@ -48,6 +48,14 @@ class Metrics:
             ["endpoint", "status"],
             registry=self.registry,
         )
+        self.code_tests = Counter(
+            "reward_code_tests",
+            "Code tests run, by where they were judged: `outside` the program (plain data over the"
+            " bridge, or compared stdout) or `inside` its interpreter (tests that need the"
+            " program's objects, or `judge_in: inside`).",
+            ["judged_in"],
+            registry=self.registry,
+        )
         self.in_flight = Gauge(
             "reward_requests_in_flight", "Requests being handled now.", registry=self.registry
         )
@@ -81,6 +89,10 @@ class Metrics:
         # One counter update per distinct status, not per item (hot path).
         for status, n in tally.items():
             self.items.labels(endpoint, status).inc(n)
+
+    def count_code_tests(self, tally: Mapping[str, int]) -> None:
+        for judged_in, n in tally.items():
+            self.code_tests.labels(judged_in).inc(n)
 
     # --- the SandboxObserver protocol (reward_service.sandbox.base) ----------------------
 

@@ -18,8 +18,9 @@ them, so there they return a synchronous wrapper. `mode="async"|"sync"` forces e
 
 Where TRL passes `log_metric` (1.0+), each function also logs what the service saw for the batch:
 `<name>/frac_<status>` for every item status it reported (for code also `frac_timeout`: items
-with a test that hit the time limit; `timeout`, `no_code` and `infra_error` are always logged for
-code, so dashboards get zeros too) and `<name>/frac_unscored` (items that came back
+with a test that hit the time limit, and `frac_judged_inside`: items with a test judged inside
+the program's interpreter; `timeout`, `no_code` and `infra_error` are always logged for code,
+so dashboards get zeros too) and `<name>/frac_unscored` (items that came back
 `None`); through `log_extra` it adds a `<name>_status` column to TRL's completions table.
 
 What each function sends is its `trainer.reward_specs.RewardSpec` (`grpo-eval` sends the same);
@@ -171,11 +172,18 @@ def _log_statuses(
         counts["frac_timeout"] += sum(
             r.get("status") != "timeout" and _any_test_status(r, "timeout") for r in scored
         )
+        # items with a test judged inside the program's interpreter (weaker against hacks)
+        counts["frac_judged_inside"] = sum(_any_test_judged_inside(r) for r in scored)
     for status in _ALWAYS_LOGGED.get(kind, ()):
         counts.setdefault(f"frac_{status}", 0)
     for key, count in sorted(counts.items()):
         _safely(log_metric, f"{name}/{key}", count / total)
     _safely(log_metric, f"{name}/frac_unscored", (total - len(scored)) / total)
+
+
+def _any_test_judged_inside(result: Result) -> bool:
+    tests = result.get("tests") or []
+    return any(isinstance(t, Mapping) and t.get("judged_in") == "inside" for t in tests)
 
 
 def _any_test_status(result: Result, status: str) -> bool:

@@ -38,4 +38,5 @@ async def code(
         sandbox, body.items, limits, max_completion_chars=settings.max_completion_chars
     )
     record("code", len(results), (r.status for r in results))
+    record.code_tests(results)
     return CodeResponse(results=results)

@@ -16,6 +16,7 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reward_service.metrics import Metrics
+from reward_service.rewards.code import CodeResult
 
 access_log = logging.getLogger("reward_service.access")
 
@@ -32,6 +33,15 @@ class BatchRecorder:
         tally = Counter(statuses)
         self._metrics.count_items(endpoint, tally)
         self._request.state.batch = {"items": items, "statuses": dict(tally)}
+
+    def code_tests(self, results: Iterable[CodeResult | None]) -> None:
+        """Counts where the batch's code tests were judged (`outside` or `inside`)."""
+        tally: Counter[str] = Counter(
+            t.judged_in for r in results if r is not None for t in r.tests if t.judged_in
+        )
+        self._metrics.count_code_tests(tally)
+        if tally:
+            self._request.state.batch["judged_in"] = dict(tally)
 
 
 class ObserveMiddleware:

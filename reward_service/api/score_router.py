@@ -127,4 +127,5 @@ async def score(
         )
         statuses.extend(f"{name}:{part.status}" for name, part in parts.items() if part)
     record("score", n, statuses)
+    record.code_tests(codes)
     return ScoreResponse.model_construct(results=results)

@@ -77,7 +77,8 @@ def test_code_reward_logs_what_the_sandbox_saw(docker_service_url: str) -> None:
         "I would rather not write code.",
         "```python\ndef f():\n    return 2\n```",
     ]
-    tests = [["assert f() == 1"]] * 4
+    # the last item's test inspects an object of the program's: judged inside its interpreter
+    tests = [["assert f() == 1"]] * 3 + [["assert f.__name__ == 'f' and f() == 1"]]
     rewards = asyncio.run(func(completions=completions, tests=tests, log_metric=logged.__setitem__))
     if None in rewards:
         pytest.skip("/code could not score (503 or infra error): see the service log")
@@ -85,6 +86,7 @@ def test_code_reward_logs_what_the_sandbox_saw(docker_service_url: str) -> None:
     assert logged["code_reward/frac_passed"] == 0.25
     assert logged["code_reward/frac_no_code"] == 0.25
     assert logged["code_reward/frac_timeout"] == 0.25
+    assert logged["code_reward/frac_judged_inside"] == 0.25
     assert logged["code_reward/frac_infra_error"] == 0.0
     assert logged["code_reward/frac_unscored"] == 0.0
 

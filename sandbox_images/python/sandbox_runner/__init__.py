@@ -1,23 +1,34 @@
-"""In-container job runner: the main process (PID 1) of every sandbox container.
+"""In-container job runner: the processes inside every sandbox container.
 
-Modules: `__main__` (the framed stream and the job loop), `child` (the forked test process,
-the only place untrusted code runs), `watch` (watching a child and deciding its verdict),
-`reset` (killing leftovers and wiping the writable dirs between jobs).
+Processes (one container):
+- PID 1 (`__main__`, `zygote`): init, and the pristine zygote that every program process is
+  forked from. It imports only what program processes need and never reads a job, so no test
+  or expected output is ever in a program process's memory.
+- the runner (`jobs`), forked by PID 1 at start: reads jobs from stdin and writes results to
+  stdout, each frame a 4-byte big-endian length followed by UTF-8 JSON. The service attaches to
+  the container once and keeps this stream open, so a job costs a few forks, never a container
+  start or a `docker exec`.
+- program processes (`program`), forked by the zygote on the runner's request, dropped to the
+  sandbox uid: the only place untrusted code runs. One loads the program once per job and serves
+  its tests (a spare is forked ahead, between jobs).
+- the judge (`judge`, `bridge`, `plan`), forked by the runner under a uid of its own: evaluates
+  assert and HumanEval tests, calling the program's functions over a plain-data bridge.
+- fresh test children (`child`, `watch`) for the tests judged inside the program's interpreter
+  and for items with `"isolation": "per_test"`: fork, drop to the sandbox uid, load the program,
+  run one test, report over a pipe of its own with a per-test token.
 
-It reads jobs from stdin and writes results to stdout, each frame a 4-byte big-endian length
-followed by UTF-8 JSON. The service attaches to the container once and keeps this stream open,
-so a job costs a few forks, never a container start or a `docker exec`.
-
-A job is `{"id", "program", "tests", "limits"}` (see `reward_service/sandbox/wire.py`): `limits`
-is `{"timeout_s", "memory_mb", "output_bytes", "processes", "file_size_mb"}`, the service's
-`SandboxLimits` under the same names; each test is `{"code": str}` (run in the program's
-namespace after it loaded; passes when it returns) or `{"stdin": str, "stdout": str}` (run the
-program on that input; the runner compares stdout). Every test gets a fresh child: fork, drop to
-the sandbox uid, load the program, run the test, report over a pipe of its own with a per-test
-token. Only that report, after the test returned, makes a pass; exit codes and output never do.
-A wall-clock timer here kills the child's process group; after every test `kill(-1)` ends every
-other process, and after every job the writable dirs (/tmp, /dev/shm) are wiped. When that can't
-be proven, the reply says `clean: false` and the service replaces the container.
+A job is `{"id", "program", "tests", "limits", "isolation", "judge_in", "entry_point"}` (see
+`reward_service/sandbox/wire.py`): `limits` is `{"timeout_s", "memory_mb", "output_bytes",
+"processes", "file_size_mb"}`, the service's `SandboxLimits` under the same names; each test is
+`{"code": str}` (an assert or HumanEval check, run after the program loaded; passes when it
+returns) or `{"stdin": str, "stdout": str}` (run the program on that input; the runner compares
+stdout). Where a code test is judged is decided from its text (`plan.needs_program_objects`) or
+the job's `judge_in`, never from what the program returns; each result says `judged_in`.
+Only a verdict the program cannot write makes a pass: the judge's report, or in the inside
+mode the child's token-prefixed line after the test returned; exit codes and output never do.
+A wall-clock timer kills a test's processes at `timeout_s`; after every job every process of
+the sandbox uid is killed and the writable dirs (/tmp, /dev/shm) are wiped. When that can't be
+proven, the reply says `clean: false` and the service replaces the container.
 
 Load failures (this is the one statement of the rule; the reward table refers to it). A test
 result with `phase` ("compile" or "load") means the program never got as far as the test; the
@@ -39,34 +50,45 @@ service treats as a lost container: retried elsewhere, then `infra_error`) only 
 failures on our side before the program ran: no pipe or fork, or a child that could not drop
 privileges (it never sent its "started" line).
 
-Privileges. The container runs this process as root with every capability dropped except:
-- SETUID and SETGID: a test child must switch to the unprivileged sandbox uid/gid (and clear
-  supplementary groups) before any untrusted code runs. Once it has, its capabilities are gone
-  (setresuid from 0 clears them) and no-new-privileges stops it from regaining any.
-- KILL: after every test, `kill(-1, SIGKILL)` from PID 1 ends every other process in the
-  container (leftover background processes, fork bombs) whatever uid they run as.
+Privileges. The container runs PID 1 and the runner as root with every capability dropped except:
+- SETUID and SETGID: a program process or test child switches to the unprivileged sandbox
+  uid/gid (and clears supplementary groups) before any untrusted code runs, the judge to the
+  judge uid. Once they have, their capabilities are gone (setresuid from 0 clears them) and
+  no-new-privileges stops them from regaining any.
+- KILL: after every job (and after a test judged inside), a helper that switched to the sandbox
+  uid sends `kill(-1, SIGKILL)`: it ends every process of that uid (leftover background
+  processes, fork bombs) and nothing else, so PID 1, the runner and the judge survive.
 The sandbox uid is unique per container, so RLIMIT_NPROC (counted per uid by the kernel) is a
-per-container budget. The runner is PID 1 and of another uid, so the program can't signal it.
-The wipe runs in a child that drops to the sandbox uid too, so no DAC_OVERRIDE is needed.
+per-container budget. PID 1, the runner and the judge run as other uids, so the program can
+neither signal them nor read their memory. The wipe runs as the sandbox uid too, so no
+DAC_OVERRIDE is needed.
 
-Reward hacks handled: exit codes (sys.exit, os._exit, atexit), printed or forged output,
-killing the runner, patching builtins, json (functions or its module-level encoder), os or this
-package's modules (the verdict path only uses locals bound before the program ran: C functions,
-builtin types' methods, and verdict lines pre-built with the token, so no json or other module
-is involved; builtins are restored from a private copy before the test, and the test runs in
-globals of its own without the program's names that shadow builtins, such as `abs = ...`),
-tracers and profilers (cleared before the test, with gc callbacks and sys.monitoring events;
-new audit hooks, which could re-arm a tracer during the test, are refused from the start),
-garbage or closed descriptors (no verdict: a failure, or a load failure before "loaded"), and
-reading expected outputs from the runner's frames (the child empties its copy of the job).
+Reward hacks handled, outside (the default for tests that only call functions on plain data):
+the program's result crosses as plain data of exact builtin types, rebuilt in the judge, so an
+always-equal object, a builtin subclass, a generator or a result that changes when compared
+fails with "returned a Foo, not plain data"; comparisons, `math.isclose` and `sorted` run with
+the judge's unpatched modules, which the program never touched; the expected values are in the
+judge's memory, another uid, so frame walking, `gc`, `inspect` and ctypes in the program find
+nothing; a BaseException the program raises arrives as an error, never as the judge's own.
+Inside (tests that need the program's objects, `judge_in: inside`, `isolation: per_test`):
+exit codes (sys.exit, os._exit, atexit), printed or forged output, killing the runner,
+patching builtins, json (functions or its module-level encoder), os or this package's modules
+(the verdict path only uses locals bound before the program ran: C functions, builtin types'
+methods, and verdict lines pre-built with the token, so no json or other module is involved;
+builtins are restored from a private copy before the test, and the test runs in globals of its
+own without the program's names that shadow builtins, such as `abs = ...`), tracers and
+profilers (cleared before the test, with gc callbacks and sys.monitoring events; new audit
+hooks, which could re-arm a tracer during the test, are refused from the start), garbage or
+closed descriptors (no verdict: a failure, or a load failure before "loaded"), and reading
+expected outputs from the runner's frames (the child empties its copy of the job).
 
-Deliberately left out: in the assert and HumanEval forms the test runs in the program's own
-interpreter, so a program that digs through its process on purpose (frame walking to the
-token, ctypes, reading the caller's bytecode for the expected value) can still forge a pass.
-So can a program that patches a module the test uses (such as `math.isclose`), while loading
-or while the test runs (a function or a background thread), or that returns an object whose
-`__eq__` always says True: the harness undoes builtins, tracers and hooks, not modules.
-The stdin/stdout verdict is computed here, outside the program's process.
+Deliberately left out: a test judged inside runs in the program's own interpreter, so a program
+that digs through its process on purpose (frame walking to the token, ctypes, reading the
+caller's bytecode for the expected value), patches a module the test uses or returns an
+always-equal object can still forge a pass there; that is why `judged_in` is reported and
+counted. Outside, a program that forges its load report by digging in its own process can only
+turn a load failure (-1.0) into failed tests (0.0). The stdin/stdout verdict is always computed
+in the runner, outside the program's process.
 
 Standard library only: this package runs on any Python >= 3.8 base image.
 """

@@ -1,0 +1,201 @@
+"""The judge and its plan without Docker: a forked process answers as the program process does
+(`program.answer_request`), the judge runs tests against it over real pipes."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sandbox_runner import bridge, plan
+from sandbox_runner.judge import Bridge, judge_one
+from sandbox_runner.program import answer_request, names_of
+
+
+@contextmanager
+def program(source: str) -> Iterator[tuple[Bridge, dict[str, str], list[dict]]]:
+    """A forked program process for trusted test programs; yields the judge's bridge to it,
+    its names, and the requests it was sent (filled once the block ends)."""
+    namespace: dict = {}
+    exec(textwrap.dedent(source), namespace)
+    calls_r, calls_w = os.pipe()
+    replies_r, replies_w = os.pipe()
+    log_r, log_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for fd in (calls_w, replies_r, log_r):  # else the request pipe never ends
+                os.close(fd)
+            requests = bridge.Reader(calls_r)
+            iterators: dict = {}
+            while (message := requests.message()) is not None:
+                bridge.send(log_w, message)
+                bridge.write_frame(
+                    replies_w, bridge.json_bytes(answer_request(message, namespace, iterators))
+                )
+        finally:
+            os._exit(0)
+    for fd in (calls_r, replies_w, log_w):
+        os.close(fd)
+    seen: list[dict] = []
+    try:
+        yield Bridge(calls_w, replies_r), names_of(namespace), seen
+    finally:
+        os.close(calls_w)
+        os.waitpid(pid, 0)
+        reader = bridge.Reader(log_r)
+        while (message := reader.message()) is not None:
+            seen.append(message)
+        os.close(replies_r)
+        os.close(log_r)
+
+
+def judged(source: str, test: str, entry_point: str | None = None) -> dict:
+    with program(source) as (channel, names, _):
+        return judge_one(textwrap.dedent(test), names, entry_point, channel)
+
+
+def test_passes_and_fails_like_asserts_do() -> None:
+    source = "def add(a, b):\n    return a + b\n"
+    assert judged(source, "assert add(1, 2) == 3") == {"status": "passed", "detail": None}
+    assert judged(source, "assert add(1, 2) == 4")["status"] == "failed"
+    assert judged(source, "assert add(1, 2) ==")["detail"].startswith("test: SyntaxError")
+
+
+def test_humaneval_form_reaches_the_entry_point_as_candidate() -> None:
+    check = (
+        "def check(candidate):\n"
+        "    assert candidate(2) == 4\n"
+        "    assert candidate(3) == 9\n\n"
+        "check(sq)\n"
+    )
+    assert judged("def sq(x):\n    return x * x\n", check, "sq")["status"] == "passed"
+
+
+def test_program_exceptions_keep_their_meaning() -> None:
+    source = """
+    def f(x):
+        if x < 0:
+            raise ValueError('negative')
+        if x == 0:
+            raise KeyboardInterrupt
+        if x == 1:
+            raise SystemExit(0)
+        return x
+    """
+    expects_value_error = (
+        "try:\n    f(-1)\nexcept ValueError as e:\n    assert 'negative' in str(e)\n"
+    )
+    assert judged(source, expects_value_error)["status"] == "passed"
+    swallow = "try:\n    f(0)\nexcept Exception:\n    pass\n"  # KeyboardInterrupt is no Exception
+    assert judged(source, swallow)["status"] == "runtime_error"
+    assert judged(source, "f(1)")["status"] == "failed"  # SystemExit fails the test, as inside
+    assert judged(source, "f(-1)") == {"status": "runtime_error", "detail": "ValueError: negative"}
+
+
+def test_what_is_not_plain_data_fails_the_test_even_when_it_is_swallowed() -> None:
+    source = "class E:\n    def __eq__(self, o):\n        return True\ndef f():\n    return E()\n"
+    assert judged(source, "assert f() == 1") == {
+        "status": "failed",
+        "detail": "f returned an E, not plain data",
+    }
+    swallowed = "try:\n    f()\nexcept BaseException:\n    pass\n"
+    assert judged(source, swallowed)["status"] == "failed"
+    passing_an_object = "class T:\n    pass\nassert f(T()) == 1"
+    assert judged("def f(x):\n    return 1\n", passing_an_object)["status"] == "runtime_error"
+
+
+def test_mutation_iterators_and_module_values() -> None:
+    source = """
+    LIMIT = 3
+    def sort_it(xs):
+        xs.sort()
+    def count(n):
+        yield from range(n)
+    """
+    assert judged(source, "l = [3, 1, 2]\nsort_it(l)\nassert l == [1, 2, 3]")["status"] == "passed"
+    assert judged(source, "assert list(count(LIMIT)) == [0, 1, 2]")["status"] == "passed"
+
+
+def test_the_tests_own_builtins_stay_the_judges() -> None:
+    source = "abs = lambda x: 0\nlen = lambda x: 7\ndef f():\n    return [5]\n"
+    assert judged(source, "assert abs(-3) == 3 and len(f()) == 1")["status"] == "passed"
+    mbpp_126 = "def sum(a, b):\n    return a + b\n"
+    assert judged(mbpp_126, "assert sum(10, 15) == 25")["status"] == "passed"
+
+
+def test_a_program_process_that_ends_loses_the_test() -> None:
+    source = "import os\ndef f():\n    os._exit(3)\n"
+    assert judged(source, "try:\n    f()\nexcept BaseException:\n    pass\n") == {"lost": True}
+
+
+def test_calls_the_text_fixes_go_in_one_batch_and_run_once_in_order() -> None:
+    source = "seen = []\ndef f(x):\n    seen.append(x)\n    return x * 2\n"
+    test = "assert f(1) == 2\nassert f(2) == 4\nassert f(3) == 6\n"
+    with program(source) as (channel, names, requests):
+        assert judge_one(test, names, None, channel)["status"] == "passed"
+        assert channel.get("seen") == [1, 2, 3]
+    assert [list(r) for r in requests] == [["batch"], ["get"]]
+
+
+def test_a_test_that_leaves_the_plan_goes_live_without_rerunning_anything() -> None:
+    source = "seen = []\ndef f(x):\n    seen.append(x)\n    return x\n"
+    test = "assert f(1) == 1\nassert f(2) == 2\nfor i in range(3, 5):\n    assert f(i) == i\n"
+    with program(source) as (channel, names, _):
+        assert judge_one(test, names, None, channel)["status"] == "passed"
+        assert channel.get("seen") == [1, 2, 3, 4]
+
+
+def test_nothing_is_run_ahead_after_a_call_that_raises() -> None:
+    source = (
+        "seen = []\n"
+        "def f(x):\n    seen.append(x)\n    if x == 2:\n        raise ValueError\n    return x\n"
+    )
+    test = "assert f(1) == 1\nassert f(2) == 2\nassert f(3) == 3\n"
+    with program(source) as (channel, names, _):
+        assert judge_one(test, names, None, channel)["status"] == "runtime_error"
+        assert channel.get("seen") == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("test", "why"),
+    [
+        ("assert f([3, 1]) == [1, 3]", None),
+        ("assert math.isclose(f(1), 2.0)", None),
+        ("p = Pair(1, 2)\nassert p.larger() == 2", "reads .larger, which no plain value has"),
+        ("root = Node(1)\nroot.left = Node(2)\nassert depth(root) == 2", "reads .left"),
+        ("assert apply(lambda x: x + 1, 2) == 3", "passes a lambda to the program"),
+        ("assert compose(f, g)(1) == 2", "passes f to the program"),
+        ("assert chain([Pair(5, 24)]) == 1", "passes program objects to the program"),
+        ("assert isinstance(f(), Thing)", "checks against a program class"),
+        ("try:\n    f()\nexcept Oops:\n    pass", "catches a program exception class"),
+        ("assert cache.get(1) == 2", "reads an attribute of the program's cache"),
+        ("assert Find_Max([1, 2]) == 2", None),  # MBPP's capitalised functions
+        ("rng = random.Random(0)\nassert f(rng.randint(1, 3)) > 0", None),
+    ],
+)
+def test_needs_program_objects_reads_only_the_text(test: str, why: str | None) -> None:
+    found = plan.needs_program_objects(test)
+    assert (found is None) if why is None else (found is not None and found.startswith(why))
+
+
+def test_call_plan_stops_where_the_text_stops_fixing_the_calls() -> None:
+    owned = frozenset({"f"})
+    assert plan.call_plan("assert f(1) == 1 or f(2) == 2", owned, None) == ()
+    assert plan.call_plan("x = 3\nassert f(x) == 1\nassert f(1) == 1", owned, None) == ()
+    helper = "def h():\n    return f(9)\nassert f(1) == h()\nassert f(2) == 2"
+    assert plan.call_plan(helper, owned, None) == ()
+    two = plan.call_plan("assert f(1) == 1\nassert sorted(f([2, 1])) == [1, 2]", owned, None)
+    assert two == (("f", (1,), ()), ("f", ([2, 1],), ()))
+    passed_around = "assert f(1) == 1\nassert list(map(f, [1])) == [1]"
+    assert plan.call_plan(passed_around, owned, None) == (("f", (1,), ()),)
+
+
+def test_program_owned_names() -> None:
+    defined = {"f": "callable", "abs": "callable", "math": "module:math", "sum": "callable"}
+    assert plan.program_owned({"f", "abs", "math"}, defined, None) == {"f"}
+    assert plan.program_owned({"sum"}, defined, None) == {"sum"}
+    assert plan.program_owned({"abs", "sum"}, defined, "sum") == {"sum"}
+    assert plan.program_owned({"math"}, defined, None) == set()
