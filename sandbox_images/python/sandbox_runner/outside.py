@@ -167,16 +167,16 @@ class ProgramProcess:
             os.kill(self.pid, signal.SIGKILL)
 
     def close(self) -> None:
+        # no grace period: nothing the program process could still do is of use to us
         with contextlib.suppress(OSError):
             os.close(self.ctl_w)
-        self.status(wait_s=0.2)
+        if self.tests_sock is not None:
+            self.tests_sock.close()
         self.kill()
         self.status(wait_s=1.0)  # dead and reaped: the reset finds nothing left to kill
         for fd in (self.ctl_w, self.reply_r, self.out_r, self.err_r):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        if self.tests_sock is not None:
-            self.tests_sock.close()
 
 
 # --- assert and HumanEval forms: the judge ----------------------------------------------------
