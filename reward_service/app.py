@@ -20,6 +20,7 @@ from reward_service.api import (
     format_router,
     health_router,
     math_router,
+    openrlhf_router,
     score_router,
 )
 from reward_service.api.deps import Services
@@ -43,7 +44,14 @@ DESCRIPTION = """
 Verifiable rewards for GRPO. Every scoring endpoint takes a batch and returns one result per
 item, in order; a bad item gets its own `status` and a `null` reward instead of failing the batch.
 """
-ROUTERS = (math_router, format_router, score_router, code_router, health_router)
+ROUTERS = (
+    math_router,
+    format_router,
+    score_router,
+    code_router,
+    openrlhf_router,
+    health_router,
+)
 SCORING_TAG = "rewards"  # the routers' tag for endpoints that take a batch (and the 429 bound)
 
 

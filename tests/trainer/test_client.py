@@ -24,6 +24,7 @@ def make_app() -> FastAPI:
     app.state.in_flight = 0
     app.state.max_in_flight = 0
     app.state.auth = []
+    app.state.down = False
 
     def ok(items: list[dict[str, Any]]) -> dict[str, Any]:
         return {"results": [{"reward": float(len(i["completion"])), "status": "ok"} for i in items]}
@@ -57,6 +58,23 @@ def make_app() -> FastAPI:
     async def reject() -> Any:
         app.state.calls["reject"] += 1
         return JSONResponse({"detail": "bad item"}, status_code=422)
+
+    @app.post("/picky")
+    async def picky(request: Request) -> Any:
+        """422 for the whole batch when any item is malformed, as the service's schemas do."""
+        app.state.calls["picky"] += 1
+        items = (await request.json())["items"]
+        if any(not isinstance(i.get("completion"), str) for i in items):
+            return JSONResponse({"detail": "completion must be a string"}, status_code=422)
+        return ok(items)
+
+    @app.post("/busy")
+    async def busy() -> Any:
+        """503 while `app.state.down` (a replica without a sandbox), else scores."""
+        app.state.calls["busy"] += 1
+        if app.state.down:
+            return JSONResponse({"detail": "no sandbox"}, status_code=503)
+        return {"results": [{"reward": 1.0, "status": "ok"}]}
 
     @app.post("/short")
     async def short() -> Any:
@@ -152,10 +170,20 @@ def test_client_errors_are_not_retried(server: tuple[str, FastAPI]) -> None:
     url, app = server
     app.state.calls.clear()
     client = RewardClient(fast_config(url))
-    assert client.fetch_sync("reject", ITEMS[:2]) == [None, None]
+    assert client.fetch_sync("reject", ITEMS[:1]) == [None]
     assert client.fetch_sync("short", ITEMS[:2]) == [None, None]  # wrong number of results
     assert app.state.calls["reject"] == 1
     assert app.state.calls["short"] == 1
+
+
+def test_one_malformed_item_costs_only_its_own_reward(server: tuple[str, FastAPI]) -> None:
+    url, app = server
+    app.state.calls.clear()
+    items: list[dict[str, Any]] = [*ITEMS[:3], {"completion": None}, *ITEMS[4:8]]
+    results = RewardClient(fast_config(url)).fetch_sync("picky", items)
+    assert [r["reward"] if r else None for r in results] == [0.0, 1.0, 2.0, None, 4, 5, 6, 7]
+    # refused whole, then halved until the bad item was alone: 1 + 2 + 2 + 2 requests
+    assert app.state.calls["picky"] == 7
 
 
 def test_dropped_connections_are_retried_then_none() -> None:
@@ -200,3 +228,84 @@ def test_config_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "http://rewards:9000", "s3cret-key", 7.0, 1,
     )  # fmt: skip
     assert "s3cret" not in repr(config)
+
+
+# --- several replicas ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def second_server() -> Iterator[tuple[str, FastAPI]]:
+    app = make_app()
+    with serve_in_thread(app) as url:
+        yield url, app
+
+
+def test_requests_spread_over_replicas_by_load(
+    server: tuple[str, FastAPI], second_server: tuple[str, FastAPI]
+) -> None:
+    (url_a, app_a), (url_b, app_b) = server, second_server
+    app_a.state.calls.clear()
+    app_b.state.calls.clear()
+    client = RewardClient(fast_config(f"{url_a},{url_b}", chunk_size=1, max_concurrency=8))
+    results = client.fetch_sync("echo", ITEMS[:8])
+    assert [r["reward"] for r in results if r] == [float(n) for n in range(8)]
+    # eight concurrent requests, least outstanding first: four each
+    assert app_a.state.calls["echo"] == app_b.state.calls["echo"] == 4
+
+
+def test_a_refused_replica_is_skipped_without_a_retry(server: tuple[str, FastAPI]) -> None:
+    url, app = server
+    app.state.calls.clear()
+    dead = f"http://127.0.0.1:{free_port()}"
+    client = RewardClient(fast_config(f"{dead},{url}", max_retries=0, chunk_size=2))
+    results = client.fetch_sync("echo", ITEMS[:6])
+    assert [r["reward"] for r in results if r] == [float(n) for n in range(6)]
+    assert app.state.calls["echo"] == 3  # each chunk once, none lost, none sent twice
+    assert client.replicas.awake() == 1  # the dead one rests
+
+
+def test_a_replica_answering_503_is_drained(
+    server: tuple[str, FastAPI], second_server: tuple[str, FastAPI]
+) -> None:
+    (url_a, app_a), (url_b, app_b) = server, second_server
+    app_a.state.calls.clear()
+    app_b.state.calls.clear()
+    app_a.state.down = True
+    try:
+        client = RewardClient(fast_config(f"{url_a},{url_b}", max_retries=0, chunk_size=1))
+        results = [client.fetch_sync("busy", ITEMS[:1]) for _ in range(5)]
+    finally:
+        app_a.state.down = False
+    assert results == [[{"reward": 1.0, "status": "ok"}]] * 5
+    assert app_a.state.calls["busy"] == 1  # asked once, then rested
+    assert app_b.state.calls["busy"] == 5
+
+
+def test_a_replica_that_disappears_under_load_loses_nothing() -> None:
+    """One of two replicas stops mid-load: every item comes back, each scored once."""
+    app_a, app_b = make_app(), make_app()
+    with serve_in_thread(app_b) as url_b:
+        stop = serve_in_thread(app_a)
+        url_a = stop.__enter__()
+        client = RewardClient(fast_config(f"{url_a},{url_b}", chunk_size=1, max_concurrency=4))
+
+        async def load() -> list[Any]:
+            async def later_stop() -> None:  # once it has served some of the load
+                for _ in range(500):
+                    if app_a.state.calls["echo"] >= 3:
+                        break
+                    await asyncio.sleep(0.01)
+                await asyncio.to_thread(stop.__exit__, None, None, None)
+
+            stopper = asyncio.create_task(later_stop())
+            batches = [client.fetch("echo", ITEMS) for _ in range(6)]
+            results = await asyncio.gather(*batches)
+            await stopper
+            return results
+
+        results = asyncio.run(load())
+    for batch in results:
+        assert [r["reward"] for r in batch if r] == [float(n) for n in range(10)]
+    assert app_a.state.calls["echo"] >= 3 and app_b.state.calls["echo"] > 0
+    # every item was answered once by a server that then replied (a stop answers what it has)
+    assert app_a.state.calls["echo"] + app_b.state.calls["echo"] >= 60
