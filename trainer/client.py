@@ -204,7 +204,6 @@ class RewardClient:
         problem = "no attempt made"
         where = self.replicas.urls[0]
         for attempt in range(attempts):
-            retry_after: float | None = None
             # a replica that is down is skipped at once, without spending a retry
             for _ in range(len(self.replicas)):
                 outcome = await self._post_once(http, path, body, len(chunk), retry_read_timeouts)

@@ -137,7 +137,7 @@ async def openrlhf_math(
 ) -> OpenRLHFResponse:
     """Labels are gold answers (a number, a string, or a GSM8K solution ending in `#### n`)."""
     check_batch_size(len(body.query), settings)
-    items = [_MathPart(r, body.label(i)) for i, r in enumerate(body.responses())]
+    items = [_Sample(r, body.label(i)) for i, r in enumerate(body.responses())]
     results = await grade_math_items(
         items, MathOptions(extract=extract), settings.max_completion_chars, latex_pool
     )
@@ -155,7 +155,7 @@ async def openrlhf_format(
 ) -> OpenRLHFResponse:
     """Labels are ignored."""
     check_batch_size(len(body.query), settings)
-    items = [_MathPart(r, None) for r in body.responses()]
+    items = [_Sample(r, None) for r in body.responses()]
     results = grade_format_items(items, FormatOptions(style=style))
     record("openrlhf/format", len(results), (r.status for r in results))
     return _answer([r.reward for r in results], [r.status for r in results], {})
@@ -195,7 +195,7 @@ async def openrlhf_code(
     return _answer([r.reward for r in results], [r.status for r in results], unscorable)
 
 
-class _MathPart:
+class _Sample:
     """A response and its label, shaped as the graders expect."""
 
     __slots__ = ("answer", "completion")
