@@ -14,12 +14,14 @@ still never re-sent.
 Failure policy, per chunk: connection errors, read timeouts and 429/502/503/504 answers are retried
 up to `max_retries` times with exponential backoff and jitter (a `Retry-After` header wins, capped
 at `backoff_max_s`). Read timeouts are not retried when `retry_read_timeouts=False`: a timed-out
-`/code` chunk is still running on the server, and sending it again would run it twice. Anything
-else that is not a well-formed 200 answer (400, 401, 413, 422, 500, a body of the wrong shape)
-is not retried, except that a chunk refused as a whole with 422 or 413 is split in halves until
-the items that cause it are alone. Either way the chunk's items come back as `None` and a warning
-is logged: a training loop must not die because the service hiccuped, and a service that could
-not score an item must not look like a wrong answer (0.0).
+`/code` chunk is still running on the server, and sending it again would run it twice. A 500
+without the service's own error body comes from a proxy in front of it (Ray Serve's, when the
+replica holding the request died) and is retried like a 502: the request died with the replica.
+Anything else that is not a well-formed 200 answer (400, 401, 413, 422, the service's own 500, a
+body of the wrong shape) is not retried, except that a chunk refused as a whole with 422 or 413 is
+split in halves until the items that cause it are alone. Either way the chunk's items come back as
+`None` and a warning is logged: a training loop must not die because the service hiccuped, and a
+service that could not score an item must not look like a wrong answer (0.0).
 
 Left out on purpose: the service's schemas (the client passes dicts through and only checks that
 `results` has one entry per item), connection pooling across calls (an `httpx.AsyncClient` lives
@@ -278,6 +280,10 @@ class RewardClient:
         problem = f"HTTP {response.status_code}: {response.text[:200]!r}"
         if response.status_code in SPLIT_STATUSES:
             return url, None, problem, "split", None
+        if response.status_code == 500 and not _is_service_error(response):
+            # a proxy in front of the service failed, e.g. Ray Serve's when the replica that
+            # held the request died: the request is lost with it, so sending it again is safe
+            return url, None, f"{problem} (from a proxy, not the service)", "retry", None
         if response.status_code not in RETRY_STATUSES:
             return url, None, problem, "final", None
         if response.status_code == 503:  # this replica cannot score now: others may
@@ -296,6 +302,15 @@ class RewardClient:
 
 def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _is_service_error(response: httpx.Response) -> bool:
+    """True for the reward service's own error body (`{"error": <code>, "detail": ...}`)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("error"), str)
 
 
 def _results_of(response: httpx.Response, expected: int) -> list[Result | None] | None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from tests.trainer.trainer_servers import DroppingServer, free_port, serve_in_thread
 from trainer.client import ClientConfig, RewardClient, _parse_retry_after
@@ -75,6 +75,20 @@ def make_app() -> FastAPI:
         if app.state.down:
             return JSONResponse({"detail": "no sandbox"}, status_code=503)
         return {"results": [{"reward": 1.0, "status": "ok"}]}
+
+    @app.post("/proxy500")
+    async def proxy500(request: Request) -> Any:
+        """A proxy in front of the service whose replica died: a plain-text 500, then fine."""
+        app.state.calls["proxy500"] += 1
+        if app.state.calls["proxy500"] == 1:
+            return PlainTextResponse("Internal Server Error", status_code=500)
+        return ok((await request.json())["items"])
+
+    @app.post("/bug500")
+    async def bug500() -> Any:
+        """The service's own 500 (a bug of ours): its error body, not worth sending again."""
+        app.state.calls["bug500"] += 1
+        return JSONResponse({"error": "internal_error", "detail": "a bug"}, status_code=500)
 
     @app.post("/short")
     async def short() -> Any:
@@ -174,6 +188,18 @@ def test_client_errors_are_not_retried(server: tuple[str, FastAPI]) -> None:
     assert client.fetch_sync("short", ITEMS[:2]) == [None, None]  # wrong number of results
     assert app.state.calls["reject"] == 1
     assert app.state.calls["short"] == 1
+
+
+def test_a_proxy_500_is_sent_again_but_the_service_own_500_is_not(
+    server: tuple[str, FastAPI],
+) -> None:
+    url, app = server
+    app.state.calls.clear()
+    client = RewardClient(fast_config(url, max_retries=3))
+    assert [r and r["reward"] for r in client.fetch_sync("proxy500", ITEMS[:2])] == [0.0, 1.0]
+    assert app.state.calls["proxy500"] == 2
+    assert client.fetch_sync("bug500", ITEMS[:2]) == [None, None]
+    assert app.state.calls["bug500"] == 1
 
 
 def test_one_malformed_item_costs_only_its_own_reward(server: tuple[str, FastAPI]) -> None:
