@@ -19,6 +19,7 @@ still sees batches. Which reward applies follows verl's dataset conventions (`da
 `reward_kwargs` (each optional): `url` (else `REWARD_URL`), `kind`, `math_extract`
 (`gsm8k|flexible|latex`), `math_rewards` (e.g. `{correct: 1, wrong: 0, missing: 0}` for verl's
 0/1 convention; the service's defaults otherwise), `timeout_s` and `memory_mb` (per code test),
+`compare`, `abs_tol`, `rel_tol` (the checker for stdin/stdout tests; see /code),
 `unscored_score`, `max_wait_ms` (coalescing wait, 5) and `max_retries` (the client's, 4). An
 unknown key is an error, so a typo does not go unnoticed.
 
@@ -53,7 +54,20 @@ LATEX_SOURCES = frozenset(
 )
 LATEX_PREFIXES = ("aime", "numina_")
 CODE_SOURCES = frozenset({"codecontests", "apps", "codeforces", "taco"})
-SERVICE_CODE_FIELDS = frozenset({"tests", "test", "entry_point", "setup", "isolation", "judge_in"})
+SERVICE_CODE_FIELDS = frozenset(
+    {
+        "tests",
+        "test",
+        "entry_point",
+        "setup",
+        "isolation",
+        "judge_in",
+        "compare",
+        "abs_tol",
+        "rel_tol",
+    }
+)
+CHECKER_FIELDS = ("compare", "abs_tol", "rel_tol")
 # what verl itself may pass beside reward_kwargs, when a reward model is configured
 VERL_KWARGS = frozenset({"reward_router_address", "reward_model_tokenizer"})
 
@@ -101,6 +115,7 @@ def score_request(
     math_rewards: Mapping[str, float] | None = None,
     timeout_s: float | None = None,
     memory_mb: int | None = None,
+    checker: Mapping[str, Any] | None = None,
 ) -> ScoreRequest:
     """The service request for one verl sample (pure: no I/O)."""
     resolved = kind_of(data_source, kind)
@@ -113,7 +128,11 @@ def score_request(
         return ScoreRequest("math", {"completion": solution_str, "answer": gold}, options)
     limits = {k: v for k, v in (("timeout_s", timeout_s), ("memory_mb", memory_mb)) if v}
     code_options = {"limits": limits} if limits else {}
-    item = {"completion": solution_str, **code_tests(ground_truth)}
+    tests = code_tests(ground_truth)
+    stdio = isinstance(tests.get("tests"), list) and isinstance(tests["tests"][0], Mapping)
+    if checker and stdio:  # reward_kwargs' compare rule, unless the sample sets its own
+        tests = {**{k: v for k, v in checker.items() if v is not None}, **tests}
+    item = {"completion": solution_str, **tests}
     return ScoreRequest("code", item, code_options)
 
 
@@ -200,6 +219,9 @@ class _Options:
     math_rewards: Mapping[str, float] | None = None
     timeout_s: float | None = None
     memory_mb: int | None = None
+    compare: str | None = None
+    abs_tol: float | None = None
+    rel_tol: float | None = None
     unscored_score: float | None = None
     max_wait_ms: float = 5.0
     max_retries: int | None = None
@@ -228,6 +250,7 @@ def _prepare(
         math_rewards=options.math_rewards,
         timeout_s=options.timeout_s,
         memory_mb=options.memory_mb,
+        checker={k: getattr(options, k) for k in CHECKER_FIELDS},
     )
     return options, request
 

@@ -29,10 +29,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reward_service.sandbox.base import (
+    CompareMode,
     Isolation,
     Job,
     JobResult,
     JudgeIn,
+    OutputRule,
     ProgramTest,
     SandboxBackend,
     SandboxLimits,
@@ -78,6 +80,14 @@ class CodeTestFields(BaseModel):
         "a module); a test that crashes, hangs or floods output gets a fresh load for the rest. "
         "`per_test`: a fresh load for every test.",
     )
+    compare: CompareMode = Field(
+        "lines",
+        description="stdin/stdout form: `lines` (equal lines, trailing spaces and blank lines "
+        "ignored), `tokens` (equal whitespace-separated tokens), or `float` (tokens, with "
+        "decimal numbers equal within `abs_tol` or `rel_tol` of the expected value).",
+    )
+    abs_tol: float = Field(1e-6, ge=0, le=1e9, description="`float`: absolute tolerance.")
+    rel_tol: float = Field(1e-6, ge=0, le=1, description="`float`: relative tolerance.")
     judge_in: JudgeIn = Field(
         "auto",
         description="Assert and HumanEval forms: `outside` judges each test in a process the "
@@ -99,6 +109,9 @@ class CodeItem(CodeTestFields):
             raise ValueError("the HumanEval form needs both `test` and `entry_point`")
         if humaneval == (self.tests is not None):
             raise ValueError("give either `tests` or `test` + `entry_point`")
+        stdio = bool(self.tests) and isinstance(self.tests[0], StdioTest)  # type: ignore[index]
+        if self.compare != "lines" and not stdio:
+            raise ValueError("`compare` applies to stdin/stdout tests only")
         if self.tests is not None and not self.tests:
             raise ValueError("`tests` must not be empty")
         if self.tests is not None and len(self.tests) > MAX_TESTS:
@@ -134,7 +147,10 @@ def build_job(item: CodeItem, program: str, limits: SandboxLimits) -> Job:
         assert item.test is not None and item.entry_point is not None
         tests = [ProgramTest(code=f"{item.test}\n\ncheck({item.entry_point})\n")]
     elif isinstance(item.tests[0], StdioTest):
-        tests = [ProgramTest(stdin=t.stdin, stdout=t.stdout) for t in item.tests]
+        rule = None
+        if item.compare != "lines":
+            rule = OutputRule(mode=item.compare, abs_tol=item.abs_tol, rel_tol=item.rel_tol)
+        tests = [ProgramTest(stdin=t.stdin, stdout=t.stdout, compare=rule) for t in item.tests]
     else:
         setup = f"{item.setup}\n" if item.setup else ""
         tests = [ProgramTest(code=f"{setup}{t}\n") for t in item.tests]

@@ -25,6 +25,7 @@ LoadPhase = Literal["compile", "load"]
 JudgedIn = Literal["outside", "inside"]
 JudgeIn = Literal["auto", "outside", "inside"]
 Isolation = Literal["shared", "per_test"]
+CompareMode = Literal["lines", "tokens", "float"]
 
 # Below ~24 MB the interpreter cannot even compile a small program; 32 leaves a margin.
 MIN_MEMORY_MB = 32
@@ -53,19 +54,33 @@ class SandboxLimits(BaseModel):
 DEFAULT_LIMITS = SandboxLimits()
 
 
+class OutputRule(BaseModel):
+    """How a stdin/stdout test's output is compared (the runner's `compare.py` applies it)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mode: CompareMode = "lines"
+    abs_tol: float = Field(1e-6, ge=0, le=1e9)
+    rel_tol: float = Field(1e-6, ge=0, le=1)
+
+
 class ProgramTest(BaseModel):
-    """Either `code` (run in the program's namespace; passes if it returns) or stdin/stdout."""
+    """Either `code` (run in the program's namespace; passes if it returns) or stdin/stdout,
+    with the rule its output is compared by (`None`: lines)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     code: str | None = None
     stdin: str | None = None
     stdout: str | None = None
+    compare: OutputRule | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> ProgramTest:
         if (self.code is None) == (self.stdout is None):
             raise ValueError("a test has either `code` or `stdin`/`stdout`")
+        if self.compare is not None and self.stdout is None:
+            raise ValueError("`compare` applies to stdin/stdout tests only")
         return self
 
 

@@ -93,6 +93,39 @@ def test_all_three_forms_in_one_batch(docker_client: TestClient) -> None:
 
 
 @pytest.mark.docker
+def test_stdio_checkers_in_real_containers(docker_client: TestClient) -> None:
+    def prints(text: str) -> str:
+        return f"```python\nprint({text!r}, end='')\n```"
+
+    spread = {"completion": prints("1  2\n3\n"), "tests": [{"stdin": "", "stdout": "1 2 3"}]}
+    third = {
+        "completion": "```python\nprint(1 / 3)\n```",
+        "tests": [{"stdin": "", "stdout": "0.333333"}],
+    }
+    padded = {"completion": prints("0.3333333 0"), "tests": [{"stdin": "", "stdout": "0.333333"}]}
+    items = [
+        spread,  # lines (the default): the line breaks differ
+        {**spread, "compare": "tokens"},
+        third,  # lines: 0.3333333333333333 is not 0.333333
+        {**third, "compare": "float"},  # within 1e-6
+        {**third, "compare": "float", "abs_tol": 1e-9, "rel_tol": 0},
+        {**padded, "compare": "float"},  # an extra token never passes
+    ]
+    response = docker_client.post("/code", json={"items": items})
+    assert response.status_code == 200, response.text
+    got = [r["status"] for r in response.json()["results"]]
+    assert got == ["failed", "passed", "failed", "passed", "failed", "failed"]
+
+
+def test_a_compare_rule_on_assert_tests_is_a_422() -> None:
+    item = {"completion": ADD, "tests": ["assert add(1, 2) == 3"], "compare": "float"}
+    with TestClient(create_app(make_settings(), sandbox=ScriptedSandbox())) as client:
+        response = client.post("/code", json={"items": [item]})
+    assert response.status_code == 422
+    assert "compare` applies to stdin/stdout tests only" in response.text
+
+
+@pytest.mark.docker
 def test_requested_timeout_applies(docker_client: TestClient) -> None:
     slow = {
         "completion": "```python\nimport time\ntime.sleep(0.6)\n```",

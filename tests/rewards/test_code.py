@@ -51,6 +51,22 @@ def test_three_test_forms_become_jobs() -> None:
     assert test.code is not None and test.code.rstrip().endswith("check(add)")
 
 
+def test_stdio_compare_rules_travel_with_each_test() -> None:
+    limits = SandboxLimits()
+    stdio = [{"stdin": "1", "stdout": "2"}, {"stdin": "3", "stdout": "4"}]
+    lines = CodeItem.model_validate({"completion": ADD, "tests": stdio})
+    assert [t.compare for t in build_job(lines, "p", limits).tests] == [None, None]
+    floats = CodeItem.model_validate(
+        {"completion": ADD, "tests": stdio, "compare": "float", "abs_tol": 1e-4, "rel_tol": 0}
+    )
+    rules = [t.compare for t in build_job(floats, "p", limits).tests]
+    assert all(
+        r is not None and (r.mode, r.abs_tol, r.rel_tol) == ("float", 1e-4, 0) for r in rules
+    )
+    # the rule is part of the job's identity: the same program under two rules runs twice
+    assert build_job(lines, "p", limits).key() != build_job(floats, "p", limits).key()
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -60,6 +76,10 @@ def test_three_test_forms_become_jobs() -> None:
         {"completion": ADD, "test": "def check(c): pass"},  # no entry_point
         {"completion": ADD, "tests": [{"stdin": "1", "stdout": "1"}], "setup": "x = 1"},
         {"completion": ADD, "tests": ["assert 1", {"stdin": "", "stdout": ""}]},
+        {"completion": ADD, "tests": ["assert 1"], "compare": "tokens"},  # stdio only
+        {"completion": ADD, "test": "def check(c): pass", "entry_point": "add", "compare": "float"},
+        {"completion": ADD, "tests": [{"stdin": "", "stdout": ""}], "compare": "close"},
+        {"completion": ADD, "tests": [{"stdin": "", "stdout": ""}], "abs_tol": -1},
     ],
 )
 def test_items_need_exactly_one_test_form(body: dict[str, Any]) -> None:

@@ -80,6 +80,12 @@ def test_verl_code_ground_truths_become_service_tests() -> None:
     assert calls == {"tests": ["assert solve(*[1, 2]) in ([3], 3)", "assert solve(*['a']) == 'A'"]}
     own = code_tests({"tests": ["assert f() == 1"], "judge_in": "outside", "note": "dropped"})
     assert own == {"tests": ["assert f() == 1"], "judge_in": "outside"}
+    checked = score_request(
+        "apps", "x", {"inputs": ["1"], "outputs": ["0.5"]}, checker={"compare": "float"}
+    )
+    assert checked.item["compare"] == "float" and checked.item["tests"][0]["stdout"] == "0.5"
+    asserts = score_request("taco", "x", {"tests": ["assert 1"]}, checker={"compare": "float"})
+    assert "compare" not in asserts.item  # a checker is for stdin/stdout tests only
     limited = score_request("apps", "x", {"tests": ["assert 1"]}, timeout_s=2, memory_mb=256)
     assert limited.options == {"limits": {"timeout_s": 2, "memory_mb": 256}}
 

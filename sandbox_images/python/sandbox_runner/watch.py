@@ -12,6 +12,7 @@ import signal
 import time
 
 from sandbox_runner.child import STATUSES, child_main, short, verdict_prefix
+from sandbox_runner.compare import outputs_match
 from sandbox_runner.reset import kill_uid
 
 # what a test result may say (the service's TestStatus)
@@ -19,13 +20,6 @@ RESULT_STATUSES = frozenset(STATUSES) | {"timeout", "output_limit"}
 MAX_VERDICTS = 16
 # the container's OOM-kill counter (cgroup v1, then v2), to tell OOM kills from other SIGKILLs
 OOM_FILES = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
-
-
-def normalize(text: str) -> list[str]:
-    lines = [line.rstrip() for line in text.splitlines()]
-    while lines and not lines[-1]:
-        lines.pop()
-    return lines
 
 
 class HarnessError(Exception):
@@ -218,9 +212,8 @@ def decide(test: dict, seen: Watched) -> dict:
             detail=short(detail) if isinstance(detail, str) else None,
         )
         if result["status"] == "passed" and "stdout" in test:
-            expected = normalize(test["stdout"])
-            actual = normalize(seen.stdout.decode("utf-8", "replace"))
-            if actual != expected:
+            actual = seen.stdout.decode("utf-8", "replace")
+            if not outputs_match(test["stdout"], actual, test.get("compare")):
                 result.update(status="failed", detail="stdout differs from the expected output")
     else:
         result.update(exit_detail(seen.wait_status, seen.oom_killed))

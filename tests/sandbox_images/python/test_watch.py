@@ -10,13 +10,13 @@ import signal
 
 import pytest
 from sandbox_runner.child import verdict_lines, verdict_prefix
+from sandbox_runner.compare import lines_of as normalize
 from sandbox_runner.watch import (
     MAX_VERDICTS,
     HarnessError,
     Watched,
     decide,
     exit_detail,
-    normalize,
     parse_verdicts,
 )
 
