@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from reward_service.languages import FAMILIES, LANGUAGES, Family, Language, canonical_language
 from reward_service.sandbox.base import (
     DEFAULT_LIMITS,
     MemoryMB,
@@ -51,7 +52,18 @@ class Settings(BaseSettings):
         "docker", description="`docker`, or `none` to serve without /code (no Docker needed)."
     )
     sandbox_image: str = Field(
-        "reward-sandbox-python:latest", description="Execution image (sandbox_images/python)."
+        "reward-sandbox-python:latest", description="Python's image (sandbox_images/python)."
+    )
+    sandbox_languages: str = Field(
+        ",".join(LANGUAGES),
+        description="Comma-separated languages /code runs (each needs its image; aliases such "
+        "as c++ or js work). The others' items get `infra_error`.",
+    )
+    sandbox_images: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON, family -> image, e.g. {"cpp": "my/cpp:1"}; families: '
+        + ", ".join(FAMILIES)
+        + ". Default: reward-sandbox-<family>:latest (Python: REWARD_SANDBOX_IMAGE).",
     )
     sandbox_pool_size: int = Field(0, ge=0, le=256, description="Warm containers; 0 = CPU count.")
     sandbox_jobs_per_container: int = Field(
@@ -71,6 +83,12 @@ class Settings(BaseSettings):
     sandbox_processes: Processes = Field(
         DEFAULT_LIMITS.processes, description="Processes+threads a program may run at once."
     )
+    sandbox_compile_timeout_s: TimeoutS = Field(
+        DEFAULT_LIMITS.compile_timeout_s, description="Compile step's wall-clock limit."
+    )
+    sandbox_compile_memory_mb: MemoryMB = Field(
+        DEFAULT_LIMITS.compile_memory_mb, description="Address space of a compiler process."
+    )
     sandbox_tmpfs_mb: int = Field(
         64, ge=1, le=4096, description="Writable /tmp (and /dev/shm) per container, in RAM."
     )
@@ -83,3 +101,28 @@ class Settings(BaseSettings):
         description="Programs waiting for a container at most; once reached, /code answers 429 "
         "with Retry-After (a batch is admitted whole while the queue is below it).",
     )
+
+    @field_validator("sandbox_languages")
+    @classmethod
+    def _known_languages(cls, value: str) -> str:
+        names = [canonical_language(name) for name in value.split(",") if name.strip()]
+        if not names:
+            raise ValueError("name at least one language")
+        return ",".join(dict.fromkeys(names))
+
+    @field_validator("sandbox_images")
+    @classmethod
+    def _known_families(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(FAMILIES))
+        if unknown:
+            raise ValueError(f"unknown image families {unknown}; families: {', '.join(FAMILIES)}")
+        return value
+
+    @property
+    def languages(self) -> tuple[Language, ...]:
+        return tuple(canonical_language(name) for name in self.sandbox_languages.split(","))
+
+    def image_for(self, family: Family) -> str:
+        if family in self.sandbox_images:
+            return self.sandbox_images[family]
+        return self.sandbox_image if family == "python" else f"reward-sandbox-{family}:latest"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from fastapi.testclient import TestClient
 from reward_service.app import create_app
 from reward_service.settings import Settings
 from tests.docker_support import require_docker
+
+# Services started by tests (in process or as subprocesses) run Python only unless a test names
+# more languages: every other language's pool would start warm containers for nothing.
+os.environ.setdefault("REWARD_SANDBOX_LANGUAGES", "python")
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GSM8K_DIR = SHARED / "data" / "gsm8k"

@@ -25,6 +25,8 @@ def resolve_limits(settings: Settings, requested: CodeLimits | None = None) -> S
         processes=settings.sandbox_processes,
         # one file may fill the work dir, no more
         file_size_mb=settings.sandbox_tmpfs_mb,
+        compile_timeout_s=settings.sandbox_compile_timeout_s,
+        compile_memory_mb=settings.sandbox_compile_memory_mb,
     )
 
 

@@ -6,15 +6,19 @@ Docker. Rewards (the recipe's):
 | outcome                                                 | status               | reward       |
 | ------------------------------------------------------- | -------------------- | ------------ |
 | no fenced code block                                    | `no_code`            | -1.0         |
-| does not load (assert and HumanEval forms, see below)   | `error`              | -1.0         |
-| the tests ran                                           | `passed` / `failed`  | passed/total |
+| does not compile, or does not load (see below)          | `error`              | -1.0         |
+| the tests ran                                           | `passed` / `failed`  | score/total  |
+| the item's checker is broken                            | `error`              | null         |
 | our sandbox failed (daemon gone, container lost)        | `infra_error`        | null         |
 
-What "does not load" covers is the runner's rule, stated once, in the docstring of
-sandbox_images/python/sandbox_runner; the runner marks such results with a `phase`.
+A test scores 1 when it passed, 0 otherwise, or a checker's partial credit (see
+`code_checker.py`). What "does not load" covers is the runner's rule, stated once, in the
+docstring of sandbox_images/sandbox_runner; the runner marks such results with a `phase`.
 
 >>> extract_program("Here:\\n```python\\nprint(1)\\n```\\nand\\n```\\nprint(2)\\n```")
 'print(2)\\n'
+>>> extract_program("```cpp\\nint main() {}\\n```\\n```\\n$ ./a.out\\n```", "cpp")
+'int main() {}\\n'
 >>> extract_program("no code here") is None
 True
 """
@@ -28,6 +32,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from reward_service.languages import FENCE_TAGS, Language, LanguageName
+from reward_service.rewards.code_checker import (
+    CheckerSpec,
+    checker_jobs,
+    checker_limits,
+    judge_with_checkers,
+)
 from reward_service.sandbox.base import (
     CompareMode,
     Isolation,
@@ -45,9 +56,8 @@ from reward_service.text import too_long
 
 logger = logging.getLogger(__name__)
 
-# ``` fences at the start of a line; the info string may be python, py, python3 or empty
-FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*```", re.DOTALL | re.MULTILINE)
-PYTHON_TAGS = frozenset({"", "python", "py", "python3"})
+# ``` fences at the start of a line, with the info string's first word (the language tag)
+FENCE = re.compile(r"^[ \t]*```[ \t]*([\w+#-]*)[^\n]*\n(.*?)^[ \t]*```", re.DOTALL | re.MULTILINE)
 
 ItemStatus = Literal["passed", "failed", "no_code", "error", "infra_error"]
 MAX_TESTS = 1000
@@ -65,14 +75,33 @@ class CodeTestFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    language: LanguageName = Field(
+        "python",
+        description="python, c, cpp, java, javascript, typescript, go or rust (aliases such as "
+        "c++, js, ts, py, golang are accepted). The program is the last fenced block tagged "
+        "with it, else the last fenced block.",
+    )
     # No length bounds here: /score checks them per item (CodeItem), so one bad item's tests
     # never fail the whole request.
     tests: list[str] | list[StdioTest] | None = Field(
-        None, description=f"Assert statements, or stdin/stdout pairs (1 to {MAX_TESTS})."
+        None,
+        description=f"Python assert statements, or stdin/stdout pairs (1 to {MAX_TESTS}).",
     )
     setup: str | None = Field(None, description="Assert form: code run before every assert.")
-    test: str | None = Field(None, description="HumanEval form: defines `check(candidate)`.")
-    entry_point: str | None = Field(None, description="HumanEval form: the function to check.")
+    test: str | None = Field(
+        None,
+        description="Python (HumanEval form): defines `check(candidate)`. Other languages: a "
+        "test harness in that language, appended to the program (HumanEval-X, MultiPL-E); it "
+        "passes only if it runs to completion.",
+    )
+    entry_point: str | None = Field(
+        None, description="Python's HumanEval form: the function to check."
+    )
+    checker: CheckerSpec | None = Field(
+        None,
+        description="stdin/stdout form: a special judge that decides each test (testlib's "
+        "convention; see the README).",
+    )
     fresh: bool = Field(False, description="Run in a container of its own (slower).")
     isolation: Isolation = Field(
         "shared",
@@ -104,14 +133,29 @@ class CodeItem(CodeTestFields):
 
     @model_validator(mode="after")
     def _one_form(self) -> CodeItem:
+        python = self.language == "python"
         humaneval = self.test is not None or self.entry_point is not None
-        if humaneval and (self.test is None or self.entry_point is None):
+        if python and humaneval and (self.test is None or self.entry_point is None):
             raise ValueError("the HumanEval form needs both `test` and `entry_point`")
+        if not python and self.entry_point is not None and self.test is None:
+            raise ValueError(f"a {self.language} test harness goes in `test`")
         if humaneval == (self.tests is not None):
-            raise ValueError("give either `tests` or `test` + `entry_point`")
+            what = "`test` + `entry_point`" if python else "`test` (a test harness)"
+            raise ValueError(f"give either `tests` or {what}")
         stdio = bool(self.tests) and isinstance(self.tests[0], StdioTest)  # type: ignore[index]
+        if not python and self.tests is not None and not stdio:
+            raise ValueError(
+                f"assert statements are Python's; for {self.language}, give stdin/stdout "
+                "`tests` or a test harness in `test`"
+            )
+        if not python and self.judge_in != "auto":
+            raise ValueError("`judge_in` applies to Python's assert and HumanEval tests")
         if self.compare != "lines" and not stdio:
             raise ValueError("`compare` applies to stdin/stdout tests only")
+        if self.checker is not None and not stdio:
+            raise ValueError("`checker` applies to stdin/stdout tests only")
+        if self.checker is not None and self.compare != "lines":
+            raise ValueError("give either `compare` or `checker`: the checker decides alone")
         if self.tests is not None and not self.tests:
             raise ValueError("`tests` must not be empty")
         if self.tests is not None and len(self.tests) > MAX_TESTS:
@@ -136,19 +180,29 @@ class CodeResult(BaseModel):
     detail: str | None = Field(None, description="Why, for no_code, error and infra_error.")
 
 
-def extract_program(completion: str) -> str | None:
-    """The last fenced ```python (or plain ```) block, or None."""
-    blocks = [code for tag, code in FENCE.findall(completion) if tag.lower() in PYTHON_TAGS]
-    return blocks[-1] if blocks else None
+def extract_program(completion: str, language: Language = "python") -> str | None:
+    """The last fenced block tagged with `language` (for Python, untagged blocks too), else the
+    last fenced block; None without one."""
+    blocks = FENCE.findall(completion)
+    tags = FENCE_TAGS[language]
+    tagged = [code for tag, code in blocks if tag.lower() in tags]
+    if tagged:
+        return str(tagged[-1])
+    return str(blocks[-1][1]) if blocks else None
 
 
 def build_job(item: CodeItem, program: str, limits: SandboxLimits) -> Job:
-    if item.tests is None:  # HumanEval: one test, check(<entry_point>)
+    if item.tests is None and item.language != "python":  # a harness: one test
+        assert item.test is not None
+        tests = [ProgramTest(code=item.test)]
+    elif item.tests is None:  # HumanEval: one test, check(<entry_point>)
         assert item.test is not None and item.entry_point is not None
         tests = [ProgramTest(code=f"{item.test}\n\ncheck({item.entry_point})\n")]
     elif isinstance(item.tests[0], StdioTest):
         rule = None
-        if item.compare != "lines":
+        if item.checker is not None:  # the runner keeps the output for the checker
+            rule = OutputRule(mode="checker")
+        elif item.compare != "lines":
             rule = OutputRule(mode=item.compare, abs_tol=item.abs_tol, rel_tol=item.rel_tol)
         tests = [ProgramTest(stdin=t.stdin, stdout=t.stdout, compare=rule) for t in item.tests]
     else:
@@ -156,6 +210,7 @@ def build_job(item: CodeItem, program: str, limits: SandboxLimits) -> Job:
         tests = [ProgramTest(code=f"{setup}{t}\n") for t in item.tests]
     return Job(
         program=program,
+        language=item.language,
         tests=tuple(tests),
         limits=limits,
         fresh=item.fresh,
@@ -172,14 +227,18 @@ def code_result(item: CodeItem, result: JobResult) -> CodeResult:
         return CodeResult(reward=None, status="infra_error", total=total, detail=result.infra_error)
     tests = result.tests
     passed = sum(t.status == "passed" for t in tests)
+    if result.checker_error is not None:
+        detail = f"the checker failed: {result.checker_error}"
+        return CodeResult(reward=None, status="error", total=total, tests=tests, detail=detail)
     failure = result.load_failure
     if failure is not None:
         detail = f"program {load_failure_text(failure.phase, failure.status)}"
         if failure.detail:
             detail += f": {failure.detail}"
         return CodeResult(reward=-1.0, status="error", total=total, tests=tests, detail=detail)
+    score = sum(t.score if t.score is not None else float(t.status == "passed") for t in tests)
     status: ItemStatus = "passed" if passed == total else "failed"
-    return CodeResult(reward=passed / total, status=status, passed=passed, total=total, tests=tests)
+    return CodeResult(reward=score / total, status=status, passed=passed, total=total, tests=tests)
 
 
 def load_failure_text(phase: str | None, status: TestStatus) -> str:
@@ -189,7 +248,9 @@ def load_failure_text(phase: str | None, status: TestStatus) -> str:
     'did not finish loading in time'
     """
     if phase == "compile":
-        return "does not compile"
+        return {"timeout": "did not compile in time", "memory": "ran out of memory compiling"}.get(
+            status, "does not compile"
+        )
     return {
         "timeout": "did not finish loading in time",
         "memory": "ran out of memory while loading",
@@ -223,18 +284,27 @@ async def grade_code_items(
                 CodeResult(reward=None, status="error", total=item.total, detail=refused)
             )
             continue
-        program = extract_program(item.completion)
+        program = extract_program(item.completion, item.language)
         if program is None:
             results.append(no_code(item))
             continue
         waiting.append((len(results), item))
         jobs.append(build_job(item, program, limits))
         results.append(None)
-    try:
-        outcomes = await sandbox.run(jobs) if jobs else []
-    except Exception as exc:  # a backend bug must not become a score
-        logger.exception("sandbox backend raised")
-        outcomes = [JobResult.infra(f"sandbox failed: {type(exc).__name__}: {exc}")] * len(jobs)
+    outcomes = await run_jobs(sandbox, jobs)
+    checked = [item.checker for _, item in waiting]
+    if any(checked):
+        cases = checker_jobs(jobs, checked, outcomes, checker_limits(limits))
+        verdicts = await run_jobs(sandbox, [case.job for case in cases])
+        outcomes = judge_with_checkers(outcomes, cases, verdicts)
     for (index, item), outcome in zip(waiting, outcomes, strict=True):
         results[index] = code_result(item, outcome)
     return [r for r in results if r is not None]
+
+
+async def run_jobs(sandbox: SandboxBackend, jobs: list[Job]) -> list[JobResult]:
+    try:
+        return await sandbox.run(jobs) if jobs else []
+    except Exception as exc:  # a backend bug must not become a score
+        logger.exception("sandbox backend raised")
+        return [JobResult.infra(f"sandbox failed: {type(exc).__name__}: {exc}")] * len(jobs)

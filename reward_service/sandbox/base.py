@@ -18,6 +18,8 @@ from typing import Annotated, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from reward_service.languages import Language
+
 TestStatus = Literal["passed", "failed", "timeout", "memory", "output_limit", "runtime_error"]
 LoadPhase = Literal["compile", "load"]
 # where a test's verdict was reached: outside the program (a judge process calling it over the
@@ -26,6 +28,10 @@ JudgedIn = Literal["outside", "inside"]
 JudgeIn = Literal["auto", "outside", "inside"]
 Isolation = Literal["shared", "per_test"]
 CompareMode = Literal["lines", "tokens", "float"]
+# `checker`: the runner compares nothing and returns the output, which the item's checker judges
+OutputMode = Literal["lines", "tokens", "float", "checker"]
+# `program`: run a program's tests; `checker`: run a checker on (input, output, answer) cases
+JobKind = Literal["program", "checker"]
 
 # Below ~24 MB the interpreter cannot even compile a small program; 32 leaves a margin.
 MIN_MEMORY_MB = 32
@@ -49,6 +55,10 @@ class SandboxLimits(BaseModel):
     output_bytes: OutputBytes = Field(65536, description="stdout+stderr cap per test.")
     processes: Processes = Field(32, description="Processes+threads at once (RLIMIT_NPROC).")
     file_size_mb: FileSizeMB = Field(16, description="Largest file the program may write.")
+    compile_timeout_s: TimeoutS = Field(30.0, description="Wall-clock limit of the compile step.")
+    compile_memory_mb: MemoryMB = Field(
+        2048, description="Address space of each compiler process (a JVM's heap is half)."
+    )
 
 
 DEFAULT_LIMITS = SandboxLimits()
@@ -59,14 +69,16 @@ class OutputRule(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    mode: CompareMode = "lines"
+    mode: OutputMode = "lines"
     abs_tol: float = Field(1e-6, ge=0, le=1e9)
     rel_tol: float = Field(1e-6, ge=0, le=1)
 
 
 class ProgramTest(BaseModel):
-    """Either `code` (run in the program's namespace; passes if it returns) or stdin/stdout,
-    with the rule its output is compared by (`None`: lines)."""
+    """Either `code` (Python: run in the program's namespace, passes if it returns; another
+    language: a test harness appended to the program, passes if it runs to completion) or
+    stdin/stdout, with the rule its output is compared by (`None`: lines). A checker job's case
+    also carries `output`, the program's output for that input."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -74,6 +86,7 @@ class ProgramTest(BaseModel):
     stdin: str | None = None
     stdout: str | None = None
     compare: OutputRule | None = None
+    output: str | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> ProgramTest:
@@ -85,12 +98,15 @@ class ProgramTest(BaseModel):
 
 
 class Job(BaseModel):
-    """One program and its tests. `fresh` asks for a container of its own (slower, paranoid);
-    `isolation`, `judge_in` and `entry_point` are the /code item's (see CodeTestFields)."""
+    """One program and its tests, in `language`. `fresh` asks for a container of its own
+    (slower, paranoid); `isolation`, `judge_in` and `entry_point` are the /code item's (see
+    CodeTestFields). A `checker` job's program is an item's checker and its tests are cases."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     program: str
+    language: Language = "python"
+    kind: JobKind = "program"
     tests: tuple[ProgramTest, ...] = Field(min_length=1)
     limits: SandboxLimits = DEFAULT_LIMITS
     fresh: bool = False
@@ -105,7 +121,8 @@ class Job(BaseModel):
 
     def backstop_s(self) -> float:
         """How long a backend waits for its runner before it gives the container up."""
-        return len(self.tests) * (self.limits.timeout_s + 1.0) + 10.0
+        compile_s = 0.0 if self.language == "python" else self.limits.compile_timeout_s * 2
+        return len(self.tests) * (self.limits.timeout_s + 1.0) + compile_s + 10.0
 
 
 class TestResult(BaseModel):
@@ -116,8 +133,17 @@ class TestResult(BaseModel):
     status: TestStatus
     detail: str | None = None
     judged_in: JudgedIn | None = Field(
-        None, description="`outside` the program (plain data only) or `inside` its interpreter."
+        None,
+        description="`outside` the program (plain data only, or stdout compared by the runner) "
+        "or `inside` its process (a test harness, or a Python test that needs its objects).",
     )
+    score: float | None = Field(
+        None,
+        description="The checker's score in [0, 1] (items with a `checker` only).",
+        exclude_if=lambda value: value is None,
+    )
+    # a stdin/stdout test's output when the item's checker judges it (never sent back)
+    stdout: str | None = Field(None, exclude=True)
     # Set when the program never got as far as the test (it did not compile, or its module-level
     # code failed): the item is then a load failure (see reward_service.rewards.code).
     phase: LoadPhase | None = Field(None, exclude=True)
@@ -127,6 +153,9 @@ class JobResult(BaseModel):
     tests: list[TestResult] = Field(default_factory=list)
     infra_error: str | None = None
     elapsed_ms: float = 0.0
+    compile_ms: float | None = None  # compiled languages: the share of elapsed_ms spent compiling
+    # the item's checker could not judge the program's output (set by the code reward)
+    checker_error: str | None = None
 
     @classmethod
     def infra(cls, message: str) -> JobResult:
@@ -137,11 +166,21 @@ class JobResult(BaseModel):
         return next((t for t in self.tests if t.phase is not None), None)
 
 
+class LanguageHealth(BaseModel):
+    """Whether one language can be scored now, and with which toolchain."""
+
+    ready: bool
+    reason: str | None = Field(None, description="Why it is not ready, and what to do.")
+    image: str | None = None
+    toolchain: str | None = Field(None, description="The compiler or runtime and its version.")
+
+
 class SandboxHealth(BaseModel):
     """What a backend can say about itself, for /healthz, /metrics and the queue bound.
 
     A backend reports the fields it knows; /healthz shows the ones it set (pool figures only for
-    a pool), so `ready` and `reason` alone describe a sandbox that is off."""
+    a pool), so `ready` and `reason` alone describe a sandbox that is off. A sandbox of several
+    pools sums their figures and says per language what is ready (`languages`)."""
 
     ready: bool
     reason: str | None = Field(None, description="Why it is not ready.")
@@ -154,6 +193,10 @@ class SandboxHealth(BaseModel):
     busy: int = 0
     queued: int = Field(0, description="Jobs waiting for a container.")
     last_error: str | None = None
+    toolchain: dict[str, str] | None = Field(
+        None, description="Language -> toolchain version, as the image reports it."
+    )
+    languages: dict[str, LanguageHealth] | None = None
 
     def public(self) -> dict[str, object]:
         return self.model_dump(exclude_unset=True)

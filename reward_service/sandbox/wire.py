@@ -1,10 +1,11 @@
-"""The frames exchanged with the in-container runner (sandbox_images/python/sandbox_runner).
+"""The frames exchanged with the in-container runner (sandbox_images/sandbox_runner).
 
-A job goes out as `{"id", "program", "tests", "limits", "isolation", "judge_in", "entry_point"}`,
-`limits` carrying `SandboxLimits`' fields under their own names. The runner answers
-`{"id", "tests", "clean", "elapsed_ms"}`, or `{"id", "error"}` when its own side failed before
-the program ran. `RunnerReply.parse` is the one
-place a reply is read; anything malformed is a lost container (recycled, the job retried).
+A job goes out as `{"id", "language", "kind", "program", "tests", "limits", "isolation",
+"judge_in", "entry_point"}`, `limits` carrying `SandboxLimits`' fields under their own names. The
+runner answers `{"id", "tests", "clean", "elapsed_ms"}` (plus `compile_ms` for a compiled
+language), or `{"id", "error"}` when its own side failed before the program ran.
+`RunnerReply.parse` is the one place a reply is read; anything malformed is a lost container
+(recycled, the job retried).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ def job_frame(job: Job, job_id: str) -> dict[str, Any]:
     """The frame the runner reads for `job`."""
     return {
         "id": job_id,
+        "language": job.language,
+        "kind": job.kind,
         "program": job.program,
         "tests": [t.model_dump(exclude_none=True) for t in job.tests],
         "limits": job.limits.model_dump(),
@@ -38,6 +41,7 @@ class RunnerReply(BaseModel):
     tests: list[TestResult]
     clean: bool = False
     elapsed_ms: float = 0.0
+    compile_ms: float | None = None
 
     @classmethod
     def parse(cls, frame: dict[str, Any], job_id: str) -> RunnerReply:
@@ -53,4 +57,4 @@ class RunnerReply(BaseModel):
         return reply
 
     def result(self) -> JobResult:
-        return JobResult(tests=self.tests, elapsed_ms=self.elapsed_ms)
+        return JobResult(tests=self.tests, elapsed_ms=self.elapsed_ms, compile_ms=self.compile_ms)

@@ -24,7 +24,10 @@ def test_a_job_frame_carries_the_limits_under_their_own_names() -> None:
         "output_bytes": 65536,
         "processes": 8,
         "file_size_mb": 4,
+        "compile_timeout_s": 30.0,
+        "compile_memory_mb": 2048,
     }
+    assert (frame["language"], frame["kind"]) == ("python", "program")
 
 
 def test_a_reply_is_parsed_with_its_clean_flag_and_phases() -> None:

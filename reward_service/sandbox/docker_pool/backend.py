@@ -47,6 +47,8 @@ class DockerPoolConfig:
     cpus_per_container: float = 1.0
     pids_per_container: int = 256
     retries: int = 1
+    exec_tmp: bool = False  # compiled languages: programs run from /tmp
+    pool_id: str = ""  # the containers' pool label; empty: a new random one
 
     @property
     def size(self) -> int:
@@ -72,13 +74,15 @@ class DockerSandbox(WarmPool):
         self.config = config
         self._client_factory = client_factory or docker.from_env
         self._client: docker.DockerClient | None = None
+        self._toolchain: dict[str, str] = {}  # as the image's runner reports it
         self.spec = ContainerSpec(
             image=config.image,
             memory_mb=config.container_memory_mb,
             tmpfs_mb=config.tmpfs_mb,
             cpus=config.cpus_per_container,
             pids_limit=config.pids_per_container,
-            pool_id=secrets.token_hex(6),
+            pool_id=config.pool_id or secrets.token_hex(6),
+            exec_tmp=config.exec_tmp,
         )
 
     async def start(self) -> None:
@@ -106,7 +110,12 @@ class DockerSandbox(WarmPool):
     def health(self) -> SandboxHealth:
         pool = super().health()
         return pool.model_copy(
-            update={"backend": "docker", "image": self.config.image, "pool_id": self.spec.pool_id}
+            update={
+                "backend": "docker",
+                "image": self.config.image,
+                "pool_id": self.spec.pool_id,
+                "toolchain": self._toolchain,
+            }
         )
 
     def _connect(self) -> docker.DockerClient:
@@ -118,7 +127,9 @@ class DockerSandbox(WarmPool):
 
     def _new_docker_container(self) -> SandboxContainer:
         assert self._client is not None, "start() first"
-        return SandboxContainer(self._client, self.spec)
+        container = SandboxContainer(self._client, self.spec)
+        self._toolchain = container.toolchain
+        return container
 
     def _remove_leftovers(self, own_only: bool = False) -> None:
         """Removes what earlier pools left behind, or (own_only) every container of ours.

@@ -1,7 +1,7 @@
 """One locked-down sandbox container and the framed stream to the runner inside it.
 
 Blocking code: the pool calls it from worker threads (it is a `pool.Container`). The
-container's main process is the runner (sandbox_images/python/sandbox_runner); we attach to its
+container's main process is the runner (sandbox_images/sandbox_runner); we attach to its
 stdin/stdout once, before start, and then exchange length-prefixed JSON frames, so a job costs
 no `docker exec` and no container start. Docker multiplexes the attached stdout in its own
 8-byte-header frames, unpacked here.
@@ -36,7 +36,7 @@ DOCKER_HEADER = struct.Struct(">BxxxI")  # Docker's: stream type, 3 pad bytes, l
 MAX_REPLY_BYTES = 64 * 1024 * 1024
 START_TIMEOUT_S = 30.0
 TMPFS_INODES = 8192  # files and directories per writable dir
-# the runner's own needs; sandbox_images/python/sandbox_runner/__init__.py says why
+# the runner's own needs; sandbox_images/sandbox_runner/__init__.py says why
 RUNNER_CAPABILITIES = ["SETUID", "SETGID", "KILL"]
 # SysV IPC objects and POSIX message queues outlive a job and no reset can list them cheaply,
 # so none can be created (multiprocessing's locks use /dev/shm, which the runner wipes)
@@ -58,6 +58,8 @@ class ContainerSpec:
     cpus: float = 1.0
     pids_limit: int = 128
     pool_id: str = field(default_factory=lambda: secrets.token_hex(4))
+    # compiled languages run what they build in /tmp; elsewhere Docker's tmpfs default, noexec
+    exec_tmp: bool = False
 
     def create(self, api: docker.APIClient, uid: int) -> str:
         """Creates (does not start) one container; returns its id."""
@@ -70,6 +72,7 @@ class ContainerSpec:
             # program could fill it until the OOM killer took the runner (an infra_error).
             tmpfs={
                 path: f"size={self.tmpfs_mb}m,nr_inodes={TMPFS_INODES},mode=1777,nosuid,nodev"
+                + (",exec" if self.exec_tmp and path == "/tmp" else "")
                 for path in ("/tmp", "/dev/shm")
             },
             mem_limit=memory,
@@ -129,6 +132,9 @@ class SandboxContainer:
             hello = self._read_frame(time.monotonic() + START_TIMEOUT_S)
             if not hello.get("ready"):
                 raise ContainerLost(f"runner did not start: {hello}")
+            toolchain = hello.get("toolchain")
+            # language -> version, as the image recorded it when it was built
+            self.toolchain: dict[str, str] = {str(k): str(v) for k, v in (toolchain or {}).items()}
         except BaseException:
             self.remove()
             raise

@@ -6,6 +6,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-RUNNER_ROOT = Path(__file__).resolve().parents[3] / "sandbox_images" / "python"
+RUNNER_ROOT = Path(__file__).resolve().parents[3] / "sandbox_images"
 if str(RUNNER_ROOT) not in sys.path:
     sys.path.insert(0, str(RUNNER_ROOT))

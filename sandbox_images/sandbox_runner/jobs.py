@@ -10,59 +10,20 @@ are wiped (`reset.py`).
 
 from __future__ import annotations
 
-import json
-import os
-import struct
 import sys
 import time
 import traceback
 
 from sandbox_runner import outside, plan
-from sandbox_runner.bridge import read_exact
-from sandbox_runner.child import utf8_safe
 from sandbox_runner.reset import kill_leftovers, reset_container
+from sandbox_runner.stream import read_frame, write_frame
 from sandbox_runner.watch import HarnessError, decide, run_child
 from sandbox_runner.zygote import Zygote
-
-HEADER = struct.Struct(">I")
-MAX_FRAME_BYTES = 256 * 1024 * 1024
 
 
 def log(message: str) -> None:
     sys.stderr.write(f"runner: {message}\n")
     sys.stderr.flush()
-
-
-# --- framing on stdin/stdout -------------------------------------------------------------
-
-
-def read_frame(fd: int) -> dict | None:
-    header = read_exact(fd, HEADER.size)
-    if header is None:
-        return None
-    (size,) = HEADER.unpack(header)
-    if size > MAX_FRAME_BYTES:
-        raise ValueError(f"frame of {size} bytes is too large")
-    body = read_exact(fd, size)
-    return None if body is None else json.loads(body)
-
-
-def scrub(value: object) -> object:
-    """Every string valid UTF-8 (no lone surrogates), so the service can always re-encode it."""
-    if isinstance(value, str):
-        return utf8_safe(value)
-    if isinstance(value, dict):
-        return {scrub(k): scrub(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(v) for v in value]
-    return value
-
-
-def write_frame(fd: int, message: dict) -> None:
-    body = json.dumps(scrub(message)).encode()
-    data = HEADER.pack(len(body)) + body
-    while data:
-        data = data[os.write(fd, data) :]
 
 
 def run_inside(job: dict, test: dict, runner: Runner) -> tuple[dict, bool]:
@@ -278,9 +239,19 @@ def _not_run() -> dict:
 
 def run_job(job: dict, runner: Runner) -> dict:
     started = time.monotonic()
-    work = Job(job, runner)
-    results = work.run()
-    clean = reset_container(runner.uid, runner.judge_uid) and work.judged_ok
+    if job.get("kind") == "checker":
+        # an item's checker written in Python, run like a compiled language's (native/job.py),
+        # as the program uid: the judge keeps a uid of its own that nothing else may use
+        runner.drop_spare()
+        from sandbox_runner.native.job import run_checker_job
+
+        results, _ = run_checker_job(job, runner.uid, runner.uid)
+        judged_ok = True
+    else:
+        work = Job(job, runner)
+        results = work.run()
+        judged_ok = work.judged_ok
+    clean = reset_container(runner.uid, runner.judge_uid) and judged_ok
     elapsed_ms = (time.monotonic() - started) * 1000
     return {"id": job.get("id"), "tests": results, "clean": clean, "elapsed_ms": elapsed_ms}
 
@@ -288,7 +259,8 @@ def run_job(job: dict, runner: Runner) -> dict:
 def job_loop(uid: int, judge_uid: int, zygote: Zygote) -> int:
     """Reads jobs until the service closes the stream."""
     runner = Runner(uid, judge_uid, zygote)
-    write_frame(1, {"ready": True, "uid": uid, "python": sys.version.split()[0]})
+    version = sys.version.split()[0]
+    write_frame(1, {"ready": True, "uid": uid, "toolchain": {"python": f"Python {version}"}})
     while True:
         try:
             job = read_frame(0)

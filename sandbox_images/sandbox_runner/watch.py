@@ -213,7 +213,10 @@ def decide(test: dict, seen: Watched) -> dict:
         )
         if result["status"] == "passed" and "stdout" in test:
             actual = seen.stdout.decode("utf-8", "replace")
-            if not outputs_match(test["stdout"], actual, test.get("compare")):
+            rule = test.get("compare")
+            if (rule or {}).get("mode") == "checker":  # the item's checker judges it later
+                result["stdout"] = actual
+            elif not outputs_match(test["stdout"], actual, rule):
                 result.update(status="failed", detail="stdout differs from the expected output")
     else:
         result.update(exit_detail(seen.wait_status, seen.oom_killed))

@@ -90,5 +90,6 @@ counted. Outside, a program that forges its load report by digging in its own pr
 turn a load failure (-1.0) into failed tests (0.0). The stdin/stdout verdict is always computed
 in the runner, outside the program's process.
 
-Standard library only: this package runs on any Python >= 3.8 base image.
+Standard library only: this package runs on any Python >= 3.10 base image. The runner of the
+compiled languages (and of checkers, in every image) is the `native` subpackage.
 """

@@ -6,7 +6,8 @@ import os
 
 import pytest
 from sandbox_runner.child import LIMITS, utf8_safe
-from sandbox_runner.jobs import read_frame, scrub, write_frame
+from sandbox_runner.native.languages import COMPILE_LIMITS
+from sandbox_runner.stream import read_frame, scrub, write_frame
 
 from reward_service.sandbox.base import Job, ProgramTest, SandboxLimits
 from reward_service.sandbox.wire import job_frame
@@ -48,6 +49,8 @@ def test_the_runner_reads_the_limits_under_the_services_names() -> None:
     frame = job_frame(job, "id1")
     assert set(frame) == {
         "id",
+        "language",
+        "kind",
         "program",
         "tests",
         "limits",
@@ -55,4 +58,5 @@ def test_the_runner_reads_the_limits_under_the_services_names() -> None:
         "judge_in",
         "entry_point",
     }
-    assert tuple(frame["limits"]) == LIMITS == tuple(SandboxLimits.model_fields)
+    both = LIMITS + COMPILE_LIMITS  # the Python runner's, then the compiled languages' own
+    assert tuple(frame["limits"]) == both == tuple(SandboxLimits.model_fields)

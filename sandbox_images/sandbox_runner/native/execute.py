@@ -1,0 +1,277 @@
+"""Run one command as an unprivileged uid under limits, and watch it: the runner's only way of
+starting a compiler, a compiled program or a checker.
+
+The child process drops to `uid` (after its rlimits are set), writes the files it was given (so
+they belong to that uid), changes to `cwd` and execs. The runner feeds its stdin, caps what it
+writes (stdout and stderr together), enforces the wall-clock limit, and afterwards ends every
+process of that uid, so nothing a command left in the background outlives it. A harness run also
+gets a token on fd 3 and a verdict pipe on fd 4 (see `verdict.py`).
+
+A failure on our side before the command ran (no pipe, no fork, an exec that failed) raises
+HarnessError: the job's reply is then an error and the service retries it elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import resource
+import select
+import signal
+import time
+from dataclasses import dataclass
+
+from sandbox_runner.reset import kill_leftovers
+from sandbox_runner.watch import HarnessError, drain, exit_detail, oom_kills, open_pidfd
+
+ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
+READ_WINDOW_S = 0.05  # longest poll wait; a deadline is checked at least this often
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one command may use; `address_space_mb` is RLIMIT_AS (runtimes that reserve more
+    than they use get a larger one and bound their heap with their own flag)."""
+
+    timeout_s: float
+    address_space_mb: int
+    output_bytes: int
+    processes: int
+    file_size_mb: int
+
+
+@dataclass
+class Ran:
+    """What the runner saw of one command."""
+
+    stdout: bytes = b""
+    stderr: bytes = b""
+    verdict: bytes = b""
+    wait_status: int | None = None
+    timed_out: bool = False
+    output_exceeded: bool = False
+    oom_killed: bool = False
+    elapsed_s: float = 0.0
+
+    @property
+    def exit_code(self) -> int | None:
+        """The exit code of a command that exited by itself; None if it was killed."""
+        if self.wait_status is None or self.timed_out or self.output_exceeded:
+            return None
+        if os.WIFEXITED(self.wait_status):
+            return os.WEXITSTATUS(self.wait_status)
+        return None
+
+    def ended(self) -> dict:
+        """How it ended, as a test status and detail (timeout, output cap, signal, exit code)."""
+        if self.output_exceeded:
+            return {"status": "output_limit", "detail": "output exceeded the limit"}
+        if self.timed_out:
+            return {"status": "timeout", "detail": "wall-clock time limit exceeded"}
+        if self.exit_code is not None:
+            return {"status": "runtime_error", "detail": f"exited with code {self.exit_code}"}
+        return exit_detail(self.wait_status, self.oom_killed)
+
+
+def run(
+    argv: list[str],
+    *,
+    uid: int,
+    cwd: str,
+    limits: Limits,
+    stdin: bytes = b"",
+    env: dict[str, str] | None = None,
+    files: dict[str, bytes] | None = None,
+    token: bytes | None = None,
+) -> Ran:
+    """Runs `argv` to its end (or its limits); never raises for what the command does."""
+    oom_before = oom_kills()
+    pipes: list[int] = []
+    try:
+        stdin_r, stdin_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        fail_r, fail_w = os.pipe2(os.O_CLOEXEC)  # closed by a successful exec
+        pipes += [stdin_r, stdin_w, out_r, out_w, err_r, err_w, fail_r, fail_w]
+        theirs = [stdin_r, out_w, err_w]
+        verdict_r = -1
+        if token is not None:
+            token_r, token_w = os.pipe()
+            verdict_r, verdict_w = os.pipe()
+            pipes += [token_r, token_w, verdict_r, verdict_w]
+            theirs += [token_r, verdict_w]
+            os.write(token_w, token)  # a few bytes: the pipe holds them until the wrapper reads
+            os.close(token_w)
+            pipes.remove(token_w)
+        started = time.monotonic()
+        pid = os.fork()
+    except OSError as exc:
+        for fd in pipes:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        raise HarnessError(f"cannot start a process: {exc}") from exc
+    if pid == 0:
+        _child(argv, uid, cwd, limits, env or ENV, files or {}, theirs, fail_w)
+    for fd in [*theirs, fail_w]:
+        os.close(fd)
+    try:
+        failure = _read_all(fail_r)
+        if failure:
+            os.waitpid(pid, 0)
+            raise HarnessError(f"could not start {argv[0]}: {failure.decode(errors='replace')}")
+        ran = Ran()
+        _watch(pid, uid, ran, limits, stdin, stdin_w, out_r, err_r, verdict_r)
+        ran.elapsed_s = time.monotonic() - started
+        # unknown counter (-1): a SIGKILL nobody else sent is most likely the OOM killer
+        ran.oom_killed = oom_before < 0 or oom_kills() > oom_before
+        return ran
+    finally:
+        for fd in (stdin_w, out_r, err_r, verdict_r, fail_r):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+
+def _child(
+    argv: list[str],
+    uid: int,
+    cwd: str,
+    limits: Limits,
+    env: dict[str, str],
+    files: dict[str, bytes],
+    theirs: list[int],
+    fail_w: int,
+) -> None:
+    """In the forked child: never returns. Anything that goes wrong before exec is ours, and
+    is reported on the close-on-exec pipe."""
+    try:
+        os.setpgid(0, 0)
+        # out of the way of 0..4 first, then into place: a source may already be one of them
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in theirs]
+        for target, fd in enumerate(high):
+            os.dup2(fd, target)
+        os.closerange(len(theirs), fail_w)
+        os.closerange(fail_w + 1, 65536)
+        address_space = limits.address_space_mb * 1024 * 1024
+        cpu_s = int(limits.timeout_s) + 2
+        file_size = limits.file_size_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+        # the OOM killer picks it, never the runner
+        with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as fh:
+            fh.write("1000")
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+        if os.getuid() == 0 or os.geteuid() == 0:  # never run anything untrusted as root
+            raise PermissionError("still root after dropping privileges")
+        os.umask(0o022)  # what it builds, other uids may read and run, not change
+        os.makedirs(cwd, mode=0o755, exist_ok=True)
+        if files:
+            for name, data in files.items():
+                path = os.path.join(cwd, name)
+                os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+                with open(path, "wb") as fh:
+                    fh.write(data)
+        os.chdir(cwd)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # the runner ignores it; programs expect it
+        os.execve(argv[0], argv, env)
+    except BaseException as exc:
+        with contextlib.suppress(BaseException):
+            os.write(fail_w, f"{type(exc).__name__}: {exc}".encode()[:1000])
+    finally:
+        os._exit(127)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while True:
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _watch(
+    pid: int,
+    uid: int,
+    ran: Ran,
+    limits: Limits,
+    stdin: bytes,
+    stdin_w: int,
+    out_r: int,
+    err_r: int,
+    verdict_r: int,
+) -> None:
+    deadline = time.monotonic() + limits.timeout_s
+    cap = limits.output_bytes
+    stdout, stderr, verdict = bytearray(), bytearray(), bytearray()
+    readers = {out_r: stdout, err_r: stderr}
+    if verdict_r >= 0:
+        readers[verdict_r] = verdict
+    pidfd = open_pidfd(pid)
+    poller = select.poll()
+    for fd in readers:
+        os.set_blocking(fd, False)
+        poller.register(fd, select.POLLIN)
+    if pidfd >= 0:
+        poller.register(pidfd, select.POLLIN)
+    pending = stdin
+    writing = stdin_w
+    if pending:
+        os.set_blocking(writing, False)
+        poller.register(writing, select.POLLOUT)
+    else:
+        os.close(writing)
+        writing = -1
+    exited = False
+    try:
+        while not exited:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                ran.timed_out = True
+                break
+            wait_s = min(remaining, READ_WINDOW_S)
+            if pidfd < 0:  # no pidfd: look for the exit every millisecond
+                wait_s = min(wait_s, 0.001)
+                exited = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+            for fd, _event in poller.poll(wait_s * 1000):
+                if fd == pidfd:
+                    exited = True
+                elif fd == writing:
+                    try:
+                        pending = pending[os.write(writing, pending[:65536]) :]
+                    except BlockingIOError:
+                        pass
+                    except OSError:  # it stopped reading: fine
+                        pending = b""
+                    if not pending:
+                        poller.unregister(writing)
+                        os.close(writing)
+                        writing = -1
+                else:
+                    drain(fd, readers[fd], cap, poller)
+            if len(stdout) + len(stderr) > cap:
+                ran.output_exceeded = True
+                break
+        if not exited:  # timeout or output cap: its whole process group goes
+            for kill in (os.killpg, os.kill):
+                with contextlib.suppress(ProcessLookupError):
+                    kill(pid, signal.SIGKILL)
+        _, ran.wait_status = os.waitpid(pid, 0)
+    finally:
+        if pidfd >= 0:
+            os.close(pidfd)
+        if writing >= 0:
+            os.close(writing)
+    kill_leftovers(uid)  # what it left running: no writer outlives it
+    for fd, buffer in readers.items():  # what writers left behind is still in the pipes
+        drain(fd, buffer, cap, None, until_empty=True)
+    if len(stdout) + len(stderr) > cap:
+        ran.output_exceeded = True
+    ran.stdout, ran.stderr, ran.verdict = bytes(stdout), bytes(stderr), bytes(verdict)

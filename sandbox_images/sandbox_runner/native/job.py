@@ -1,0 +1,170 @@
+"""One job in a compiled language (or a checker job in any language): build once, then run
+every test from the same build, and judge each run from outside the program.
+
+- stdin/stdout tests: the program runs once per test with that test's input; the runner
+  compares its output by the test's rule (`compare.py`), or keeps it for the item's checker.
+  Passing needs exit code 0 and matching output.
+- harness tests (the dataset's test code appended to the program): one run, which passes only
+  with the token the harness's wrapper writes after it ran to completion (`support/`), and exit
+  code 0. Such a test is judged inside the program's process (`judged_in: inside`).
+- checker jobs: the checker (a program of the item's checker language) runs once per case as
+  `checker input output answer` (testlib's order: the program's output, then the expected one)
+  and accepts with exit code 0, optionally printing a score in [0, 1].
+
+A program that does not compile fails every test with phase `compile` (a load failure, -1.0).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from sandbox_runner.child import short
+from sandbox_runner.compare import outputs_match
+from sandbox_runner.native import languages
+from sandbox_runner.native.execute import Ran, run
+from sandbox_runner.native.languages import RUN, Builder, BuildFailed
+from sandbox_runner.native.sources import first_lines
+
+CHECK = "/tmp/check"
+# what a runtime prints when it runs out of memory (C++, Java, Node, Go, Rust, Python)
+MEMORY_SIGNS = (
+    b"std::bad_alloc",
+    b"OutOfMemoryError",
+    b"JavaScript heap out of memory",
+    b"runtime: out of memory",
+    b"memory allocation of",
+    b"MemoryError",
+    b"Cannot allocate memory",
+)
+CHECKER_FAILED_EXIT = 3  # testlib's _fail: the checker itself found a problem
+
+
+def run_program_job(job: dict, uid: int, build_uid: int) -> tuple[list[dict], float]:
+    """Every test's result, and the milliseconds spent compiling."""
+    language, limits, tests = job["language"], job["limits"], job["tests"]
+    harness = tests[0].get("code")
+    builder = Builder(build_uid, languages.compile_limits(limits))
+    try:
+        built = languages.build(language, job["program"], harness, builder, limits["memory_mb"])
+    except BuildFailed as failed:
+        load = {"status": failed.status, "detail": failed.detail, "phase": "compile"}
+        return [dict(load, judged_in="outside") for _ in tests], builder.elapsed_s * 1000
+    run_limits = languages.run_limits(language, limits)
+    results = []
+    for test in tests:
+        if built.harness:
+            token = secrets.token_hex(16).encode()
+            ran = run(built.argv, uid=uid, cwd=RUN, limits=run_limits, env=built.env, token=token)
+            results.append({**harness_result(ran, token), "judged_in": "inside"})
+        else:
+            stdin = test.get("stdin", "").encode("utf-8", "surrogatepass")
+            ran = run(built.argv, uid=uid, cwd=RUN, limits=run_limits, env=built.env, stdin=stdin)
+            results.append({**stdio_result(test, ran), "judged_in": "outside"})
+    return results, builder.elapsed_s * 1000
+
+
+def failure(ran: Ran) -> dict:
+    """A run that did not end well: how it ended, with what it said about it."""
+    ended = ran.ended()
+    if ended["status"] in ("timeout", "output_limit"):
+        return ended
+    if any(sign in ran.stderr for sign in MEMORY_SIGNS):
+        return {"status": "memory", "detail": "ran out of memory"}
+    said = first_lines(ran.stderr.decode("utf-8", "replace"), lines=3, chars=300)
+    detail = ended["detail"] if not said else f"{ended['detail']}: {said}"
+    return {"status": ended["status"], "detail": short(detail)}
+
+
+def stdio_result(test: dict, ran: Ran) -> dict:
+    if ran.exit_code != 0:
+        return failure(ran)
+    actual = ran.stdout.decode("utf-8", "replace")
+    rule = test.get("compare") or {}
+    if rule.get("mode") == "checker":  # the item's checker decides (a checker job, later)
+        return {"status": "passed", "stdout": actual}
+    if outputs_match(test["stdout"], actual, rule):
+        return {"status": "passed"}
+    return {"status": "failed", "detail": "stdout differs from the expected output"}
+
+
+def harness_result(ran: Ran, token: bytes) -> dict:
+    if ran.exit_code == 0 and ran.verdict == token:
+        return {"status": "passed"}
+    ended = ran.ended()
+    if ended["status"] in ("timeout", "output_limit"):
+        return ended
+    if any(sign in ran.stderr for sign in MEMORY_SIGNS) or ended["status"] == "memory":
+        return {"status": "memory", "detail": "ran out of memory"}
+    if ran.exit_code == 0:
+        return {
+            "status": "failed",
+            "detail": "the test harness did not run to completion (the process ended with "
+            "exit code 0 before it finished)",
+        }
+    # an assertion: a non-zero exit (Java, Node, Go, Rust) or SIGABRT (C's assert)
+    said = ran.stderr.decode("utf-8", "replace") or ran.stdout.decode("utf-8", "replace")
+    head = first_lines(said, lines=4, chars=300)
+    return {
+        "status": "failed",
+        "detail": short(f"{ended['detail']}: {head}" if head else ended["detail"]),
+    }
+
+
+def run_checker_job(job: dict, uid: int, build_uid: int) -> tuple[list[dict], float]:
+    """Each case's verdict from the checker; a checker that can't run gives `runtime_error`
+    (or `timeout`, `memory`) results, which the service reports as a broken checker."""
+    language, limits, cases = job["language"], job["limits"], job["tests"]
+    builder = Builder(build_uid, languages.compile_limits(limits))
+    try:
+        built = languages.build(language, job["program"], None, builder, limits["memory_mb"])
+    except BuildFailed as failed:
+        broken = {
+            "status": failed.status,
+            "detail": f"the checker does not compile: {failed.detail}",
+        }
+        return [dict(broken, phase="compile") for _ in cases], builder.elapsed_s * 1000
+    run_limits = languages.run_limits(language, limits)
+    names = [f"{CHECK}/input", f"{CHECK}/output", f"{CHECK}/answer"]
+    results = []
+    for case in cases:
+        files = {
+            os.path.basename(name): text.encode("utf-8", "surrogatepass")
+            for name, text in zip(
+                names, (case["stdin"], case["output"], case["stdout"]), strict=True
+            )
+        }
+        ran = run([*built.argv, *names], uid=uid, cwd=CHECK, limits=run_limits, files=files)
+        results.append(checker_verdict(ran))
+    return results, builder.elapsed_s * 1000
+
+
+def checker_verdict(ran: Ran) -> dict:
+    """Exit 0 accepts (with the score it printed, if any); testlib's _fail (3), a crash or a
+    limit means the checker is broken; any other exit code rejects."""
+    said = first_lines(ran.stderr.decode("utf-8", "replace"), lines=2, chars=300)
+    if ran.exit_code is None or ran.exit_code == CHECKER_FAILED_EXIT:
+        broken = failure(ran) if ran.exit_code is None else {"status": "runtime_error"}
+        detail = broken.get("detail") or said or "exit code 3"
+        return {"status": broken["status"], "detail": short(f"the checker failed: {detail}")}
+    if ran.exit_code != 0:
+        return {
+            "status": "failed",
+            "score": 0.0,
+            "detail": short(said or "rejected by the checker"),
+        }
+    printed = ran.stdout.decode("utf-8", "replace").strip()
+    if not printed:
+        return {"status": "passed", "score": 1.0}
+    last = printed.splitlines()[-1].strip()
+    try:
+        score = float(last)
+    except ValueError:
+        score = -1.0
+    if not 0.0 <= score <= 1.0:  # NaN fails this too
+        return {
+            "status": "runtime_error",
+            "detail": short(f"the checker failed: it printed {last[:60]!r}, not a score in [0, 1]"),
+        }
+    status = "passed" if score == 1.0 else "failed"
+    return {"status": status, "score": score, **({"detail": said} if said else {})}

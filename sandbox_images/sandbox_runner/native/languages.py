@@ -1,0 +1,356 @@
+"""How each language's program (and harness) is compiled once per job, and how a test runs it.
+
+A `Builder` runs every compile step as the build uid in /tmp/build, under the job's compile
+limits; a language's `build` returns the command one test runs (`Built`), or raises BuildFailed
+with what the compiler said. Programs run as the program uid in /tmp/run; they can read and run
+what was built but not change it.
+
+What each language adds at run time, measured on the images' toolchains: a JVM reserves about
+600 MB of address space beyond its heap (`-Xmx` is the job's memory), Node about 400 MB beyond
+`--max-old-space-size`, and Go's runtime about 700 MB at start, so their RLIMIT_AS is raised by
+that much; the container's memory cgroup bounds what they really use. A JVM starts about 15
+threads, so Java programs may run at least 64.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field, replace
+
+from sandbox_runner.native import sources
+from sandbox_runner.native.execute import ENV, Limits, Ran, run
+
+BUILD = "/tmp/build"
+RUN = "/tmp/run"
+SUPPORT = "/opt/sandbox/support"  # what prepare.py made at image build time
+GO_ROOT = "/usr/lib/go-1.19"
+LANGUAGES = ("python", "c", "cpp", "java", "javascript", "typescript", "go", "rust")
+COMPILE_OUTPUT_BYTES = 1 << 20  # diagnostics kept; the preprocessor's scan may print more
+SCAN_OUTPUT_BYTES = 64 << 20
+COMPILE_PROCESSES = 128  # gcc's driver, javac's and go's threads, rustc's linker
+# the job's limits this runner reads beyond the Python runner's (child.LIMITS)
+COMPILE_LIMITS = ("compile_timeout_s", "compile_memory_mb")
+
+# address space a runtime reserves beyond the job's memory, in MB (see the docstring)
+RUNTIME_RESERVE_MB = {"java": 1024, "javascript": 512, "typescript": 512, "go": 768}
+MIN_PROCESSES = {"java": 64, "javascript": 32, "typescript": 32, "go": 32}
+JVM_FLAGS = [
+    "-XX:+UseSerialGC",
+    "-XX:TieredStopAtLevel=1",  # C1 only: a much faster start, and short tests never warm up
+    "-XX:ReservedCodeCacheSize=32m",
+    "-XX:MaxMetaspaceSize=128m",
+    "-XX:CompressedClassSpaceSize=64m",
+    "-XX:-UsePerfData",  # no /tmp/hsperfdata files
+    "-Xshare:auto",
+]
+
+
+class BuildFailed(Exception):
+    """The program does not compile (or a compile-time bomb hit a limit): a load failure."""
+
+    def __init__(self, status: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+@dataclass(frozen=True)
+class Built:
+    """What one test runs: `argv` in /tmp/run, `harness`: with the verdict pipe."""
+
+    argv: list[str]
+    harness: bool = False
+    env: dict[str, str] = field(default_factory=lambda: dict(ENV))
+
+
+def which(name: str) -> str:
+    path = shutil.which(name, path=ENV["PATH"] + f":{GO_ROOT}/bin")
+    if path is None:
+        raise FileNotFoundError(f"{name} is not installed in this image")
+    return path
+
+
+class Builder:
+    """Runs compile steps as `uid` in /tmp/build under `limits`."""
+
+    def __init__(self, uid: int, limits: Limits, env: dict[str, str] | None = None) -> None:
+        self.uid, self.limits, self.env = uid, limits, env or dict(ENV)
+        self.elapsed_s = 0.0
+
+    def step(self, argv: list[str], files: dict[str, str] | None = None, scan: bool = False) -> Ran:
+        limits = self.limits
+        if scan:
+            limits = replace(limits, output_bytes=SCAN_OUTPUT_BYTES)
+        encoded = {
+            name: text.encode("utf-8", "surrogatepass") for name, text in (files or {}).items()
+        }
+        ran = run(argv, uid=self.uid, cwd=BUILD, limits=limits, env=self.env, files=encoded)
+        self.elapsed_s += ran.elapsed_s
+        return ran
+
+    def check(self, ran: Ran, what: str = "the compiler") -> Ran:
+        """`ran` if it succeeded; BuildFailed with the compiler's first lines otherwise."""
+        if ran.exit_code == 0:
+            return ran
+        said = sources.first_lines((ran.stderr + b"\n" + ran.stdout).decode("utf-8", "replace"))
+        ended = ran.ended()
+        if ended["status"] == "timeout":
+            raise BuildFailed("timeout", f"{what} did not finish in time (compile time limit)")
+        if ended["status"] == "memory" or _out_of_memory(said):
+            raise BuildFailed("memory", f"{what} ran out of memory (compile memory limit)")
+        if ended["status"] == "output_limit":
+            raise BuildFailed("output_limit", f"{what} printed too much: {said[:300]}")
+        if ran.exit_code is None:
+            said = f"{ended['detail']}\n{said}".strip()
+        raise BuildFailed("runtime_error", said or f"{what} failed ({ended['detail']})")
+
+
+def _out_of_memory(said: str) -> bool:
+    signs = ("out of memory", "Cannot allocate memory", "OutOfMemoryError", "memory exhausted")
+    return any(sign in said for sign in signs)
+
+
+def run_limits(language: str, job_limits: dict) -> Limits:
+    """The limits one test runs under, with the language's runtime reserve."""
+    memory = job_limits["memory_mb"]
+    return Limits(
+        timeout_s=job_limits["timeout_s"],
+        address_space_mb=memory + RUNTIME_RESERVE_MB.get(language, 0),
+        output_bytes=job_limits["output_bytes"],
+        processes=max(job_limits["processes"], MIN_PROCESSES.get(language, 0)),
+        file_size_mb=job_limits["file_size_mb"],
+    )
+
+
+def compile_limits(job_limits: dict) -> Limits:
+    return Limits(
+        timeout_s=job_limits["compile_timeout_s"],
+        address_space_mb=job_limits["compile_memory_mb"],
+        output_bytes=COMPILE_OUTPUT_BYTES,
+        processes=COMPILE_PROCESSES,
+        file_size_mb=job_limits["file_size_mb"],
+    )
+
+
+# --- one recipe per language ---------------------------------------------------------------
+
+
+def build(language: str, program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
+    recipe = RECIPES[language]
+    return recipe(program, harness, b, memory_mb)
+
+
+def build_c_family(program: str, harness: str | None, b: Builder, cpp: bool) -> Built:
+    name = "prog.cpp" if cpp else "prog.c"
+    compiler = which("g++" if cpp else "gcc")
+    flags = ["-O2", "-pipe", "-std=gnu++17" if cpp else "-std=gnu11"]
+    if cpp and os.path.isdir(f"{SUPPORT}/pch"):  # bits/stdc++.h, precompiled with these flags
+        flags += ["-I", f"{SUPPORT}/pch"]
+    libs = ["-lm"]
+    if harness is None:
+        b.check(b.step([compiler, *flags, "-o", "prog", name, *libs], {name: program}))
+        return Built([f"{BUILD}/prog"])
+    scan = b.step([compiler, *flags, "-E", "-dD", "-fdirectives-only", name], {name: program}, True)
+    b.check(scan, "the preprocessor")
+    macros = sources.macros_defined_in(scan.stdout.decode("utf-8", "replace"), name)
+    text = sources.c_harness(program, harness, macros, cpp)
+    wrap = [f"{SUPPORT}/wrap_main.o", "-Wl,--wrap=main"]
+    b.check(b.step([compiler, *flags, "-o", "prog", name, *wrap, *libs], {name: text}))
+    return Built([f"{BUILD}/prog"], harness=True)
+
+
+def build_c(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
+    return build_c_family(program, harness, b, cpp=False)
+
+
+def build_cpp(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
+    return build_c_family(program, harness, b, cpp=True)
+
+
+def build_java(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
+    name, text = sources.java_source(program, harness)
+    compile_heap = max(256, b.limits.address_space_mb // 2)
+    javac = [which("javac"), *(f"-J{flag}" for flag in JVM_FLAGS), f"-J-Xmx{compile_heap}m"]
+    b.check(b.step([*javac, "-encoding", "UTF-8", "-nowarn", "-d", ".", name], {name: text}))
+    classes = sorted(f[:-6] for f in os.listdir(BUILD) if f.endswith(".class") and "$" not in f)
+    if harness is not None:
+        shadowed = sources.java_shadowed_names(classes, program, harness, java_packages())
+        if shadowed:
+            raise BuildFailed(
+                "runtime_error",
+                f"the program declares {', '.join(shadowed)}, hiding the Java class of that name "
+                "the tests use",
+            )
+    stem = name[: -len(".java")]
+    order = [stem, *(["Main"] if stem != "Main" else []), *classes]
+    candidates = list(dict.fromkeys(c for c in order if c in classes))
+    mode = "harness" if harness is not None else "stdio"
+    argv = [
+        which("java"),
+        *JVM_FLAGS,
+        f"-Xmx{memory_mb}m",
+        "-Xss8m",  # deep recursion (a DFS), as judges allow; each Java thread reserves this
+        "-ea",  # `assert` statements in tests (MultiPL-E) are checked
+        "--add-opens=java.base/java.io=ALL-UNNAMED",  # RewardMain wraps the verdict pipes
+        "-cp",
+        f"{SUPPORT}/java:{BUILD}",  # ours first: a program class can't take RewardMain's name
+        "RewardMain",
+        mode,
+        *candidates,
+    ]
+    return Built(argv, harness=harness is not None)
+
+
+_java_packages: dict[str, frozenset[str]] | None = None
+
+
+def java_packages() -> dict[str, frozenset[str]]:
+    """java.base's packages and their public top-level classes (listed at image build)."""
+    global _java_packages
+    if _java_packages is None:
+        with open(f"{SUPPORT}/java/packages.json") as fh:
+            _java_packages = {k: frozenset(v) for k, v in json.load(fh).items()}
+    return _java_packages
+
+
+def node_argv(script: str, harness: bool, memory_mb: int) -> list[str]:
+    preload = ["-r", f"{SUPPORT}/node/harness.js"] if harness else []
+    return [which("node"), f"--max-old-space-size={memory_mb}", *preload, script]
+
+
+def build_javascript(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
+    text = program if harness is None else f"{program}\n{harness}\n"
+    b.check(b.step([which("node"), "--check", "prog.js"], {"prog.js": text}))
+    return Built(node_argv(f"{BUILD}/prog.js", harness is not None, memory_mb), harness is not None)
+
+
+TSCONFIG = {
+    "compilerOptions": {
+        "target": "es2020",
+        "module": "commonjs",
+        "lib": ["es2020", "dom"],  # dom: `console`, as tsc's default library set has it
+        "types": [],
+        "outDir": "out",
+        "skipLibCheck": True,
+        "noEmitOnError": True,
+        "newLine": "lf",
+    },
+    "files": ["prog.ts", f"{SUPPORT}/node/ambient.d.ts"],
+}
+
+
+def build_typescript(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
+    text = program if harness is None else f"{program}\n{harness}\n"
+    files = {"prog.ts": text, "tsconfig.json": json.dumps(TSCONFIG)}
+    heap = max(256, b.limits.address_space_mb - 512)
+    tsc = os.path.realpath(which("tsc"))
+    b.check(b.step([which("node"), f"--max-old-space-size={heap}", tsc, "-p", "."], files))
+    script = f"{BUILD}/out/prog.js"
+    return Built(node_argv(script, harness is not None, memory_mb), harness is not None)
+
+
+def go_tool(name: str) -> str:
+    return f"{SUPPORT}/go/{name}"  # links to the toolchain's compile and link (prepare.py)
+
+
+def build_go(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
+    lib = f"{SUPPORT}/go/lib"  # testify and its dependencies, precompiled
+    compile_ = [go_tool("compile"), "-c=1", "-pack", "-I", lib]
+    link = [go_tool("link"), "-s", "-w", "-L", lib]  # no symbol table or DWARF: a faster link
+    if harness is None:
+        b.check(b.step([*compile_, "-p", "main", "-o", "prog.a", "prog.go"], {"prog.go": program}))
+        b.check(b.step([*link, "-o", "prog", "prog.a"]))
+        return Built([f"{BUILD}/prog"])
+    files = sources.go_test_files(program, harness)
+    names = sources.go_test_names(files["prog_test.go"])
+    if not names:
+        raise BuildFailed("runtime_error", "the tests define no func TestXxx(t *testing.T)")
+    files["testmain/testmain.go"] = go_testmain(names)
+    package = [name for name in files if name.endswith(".go") and "/" not in name]
+    b.check(b.step([*compile_, "-p", "userpkg", "-o", "userpkg.a", *package], files))
+    b.check(b.step([*compile_, "-I", ".", "-p", "main", "-o", "main.a", "testmain/testmain.go"]))
+    b.check(b.step([*link, "-L", ".", "-o", "prog.test", "main.a"]))
+    return Built([f"{BUILD}/prog.test", "-test.paniconexit0", "-test.timeout=0"], harness=True)
+
+
+def go_testmain(names: list[str]) -> str:
+    """`go test`'s main, with the verdict: the token is written only if every test function
+    returned and the run passed (a program can't skip them by setting test flags)."""
+    entries = "\n".join(
+        f'\t{{"{name}", func(t *testing.T) {{ _test.{name}(t); finished[{i}] = true }}}},'
+        for i, name in enumerate(names)
+    )
+    return f"""package main
+
+import (
+\t"io"
+\t"os"
+\t"testing"
+\t"testing/internal/testdeps"
+
+\t_test "userpkg"
+)
+
+var finished [{len(names)}]bool
+
+var tests = []testing.InternalTest{{
+{entries}
+}}
+
+func main() {{
+\ttokenFile := os.NewFile(3, "token")
+\ttoken, _ := io.ReadAll(tokenFile)
+\ttokenFile.Close()
+\tcode := testing.MainStart(testdeps.TestDeps{{}}, tests, nil, nil, nil).Run()
+\tfor _, done := range finished {{
+\t\tif !done {{
+\t\t\tcode = 1
+\t\t}}
+\t}}
+\tif code == 0 && len(token) > 0 {{
+\t\tverdict := os.NewFile(4, "verdict")
+\t\tverdict.Write(token)
+\t\tverdict.Close()
+\t}}
+\tos.Exit(code)
+}}
+"""
+
+
+def build_rust(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
+    # no warnings (the detail of a failure shows errors only); no debug info: 1/4 the size
+    rustc = [which("rustc"), "-O", "--edition", "2021", "-A", "warnings", "-C", "strip=debuginfo"]
+    rustc += ["-o", "prog"]
+    if harness is None:
+        b.check(b.step([*rustc, "prog.rs"], {"prog.rs": program}))
+        return Built([f"{BUILD}/prog"])
+    refusal = sources.rust_refusal(program)
+    if refusal is not None:
+        raise BuildFailed("runtime_error", refusal)
+    text = f"{program}\n{sources.rust_harness(harness)}\n"
+    wrap = ["-C", f"link-arg={SUPPORT}/wrap_main.o", "-C", "link-arg=-Wl,--wrap=main"]
+    tests = sources.rust_is_test_harness(harness)
+    b.check(b.step([*rustc, *(["--test"] if tests else []), *wrap, "prog.rs"], {"prog.rs": text}))
+    argv = [f"{BUILD}/prog", *(["--test-threads=1", "-q"] if tests else [])]
+    return Built(argv, harness=True)
+
+
+def build_python(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
+    """Python checkers (Python programs are the Python runner's)."""
+    python = which("python3")
+    check = "import sys; compile(open(sys.argv[1], 'rb').read(), sys.argv[1], 'exec')"
+    b.check(b.step([python, "-I", "-B", "-c", check, "prog.py"], {"prog.py": program}))
+    return Built([python, "-I", "-B", f"{BUILD}/prog.py"])
+
+
+RECIPES = {
+    "python": build_python,
+    "c": build_c,
+    "cpp": build_cpp,
+    "java": build_java,
+    "javascript": build_javascript,
+    "typescript": build_typescript,
+    "go": build_go,
+    "rust": build_rust,
+}

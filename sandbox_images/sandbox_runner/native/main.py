@@ -1,0 +1,92 @@
+"""PID 1 of a compiled-language container: reads jobs, builds and runs them, answers.
+
+Processes (one container): PID 1 (this runner, root with only SETUID, SETGID and KILL) and, one
+at a time, the commands it starts (`execute.py`): compilers and checkers as the build uid, tests
+as the program uid. Both uids are the container's own and differ from root, so nothing they run
+can signal the runner or read its memory; what the build uid made in /tmp/build the program uid
+can run but not change. After every job every process of the program uid is killed and /tmp and
+/dev/shm are wiped (`reset.py`); when that can't be proven, the reply says `clean: false` and the
+service replaces the container.
+
+The ready frame names the image's toolchain versions (`/opt/sandbox/toolchain.json`, written at
+build time by `prepare.py`), which /healthz reports per language.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+
+from sandbox_runner.native.job import run_checker_job, run_program_job
+from sandbox_runner.reset import reset_container
+from sandbox_runner.stream import read_frame, write_frame
+from sandbox_runner.watch import HarnessError
+
+TOOLCHAIN_FILE = "/opt/sandbox/toolchain.json"
+
+
+def log(message: str) -> None:
+    sys.stderr.write(f"runner: {message}\n")
+    sys.stderr.flush()
+
+
+def toolchain() -> dict:
+    try:
+        with open(TOOLCHAIN_FILE) as fh:
+            found = json.load(fh)
+        return found if isinstance(found, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def uids(argv: list[str]) -> tuple[int, int]:
+    uid = int(argv[argv.index("--uid") + 1]) if "--uid" in argv else 65534
+    build_uid = int(argv[argv.index("--judge-uid") + 1]) if "--judge-uid" in argv else uid + 1
+    return uid, build_uid
+
+
+def run_job(job: dict, uid: int, build_uid: int) -> dict:
+    started = time.monotonic()
+    if job.get("kind") == "checker":
+        tests, compile_ms = run_checker_job(job, uid, build_uid)
+    else:
+        tests, compile_ms = run_program_job(job, uid, build_uid)
+    clean = reset_container(uid, build_uid)
+    return {
+        "id": job.get("id"),
+        "tests": tests,
+        "clean": clean,
+        "elapsed_ms": (time.monotonic() - started) * 1000,
+        "compile_ms": compile_ms,
+    }
+
+
+def main() -> int:
+    if os.getpid() != 1:
+        log("refusing to run: the runner must be PID 1 of its own container")
+        return 2
+    uid, build_uid = uids(sys.argv)
+    if uid <= 0 or build_uid <= 0 or uid == build_uid:
+        log("the sandbox uids must not be root and must differ")
+        return 2
+    os.environ.clear()  # commands get their environment explicitly (execute.ENV)
+    write_frame(1, {"ready": True, "uid": uid, "toolchain": toolchain()})
+    while True:
+        try:
+            job = read_frame(0)
+        except (ValueError, OSError) as exc:
+            log(f"bad frame: {exc}")
+            return 3
+        if job is None:
+            return 0
+        try:
+            reply = run_job(job, uid, build_uid)
+        except HarnessError as exc:  # ours, before a program ran: the service retries elsewhere
+            reply = {"id": job.get("id"), "error": str(exc), "clean": False}
+        except Exception:
+            log(traceback.format_exc())
+            reply = {"id": job.get("id"), "error": traceback.format_exc(limit=3), "clean": False}
+        write_frame(1, reply)

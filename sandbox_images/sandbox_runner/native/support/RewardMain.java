@@ -1,0 +1,85 @@
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+
+/**
+ * Starts a Java program or test harness: runs the first of the named classes that has a
+ * {@code public static void main(String[])}.
+ *
+ * <p>{@code RewardMain stdio A B ...}: runs main as {@code java A} would. {@code RewardMain
+ * harness A B ...}: reads the test's token from fd 3 before any class of the program is
+ * initialised, keeps it in a local variable (out of reach of reflection), and writes it to fd 4
+ * only if main returned normally. So {@code System.exit(0)} from the code under test, a printed
+ * success line or a killed harness never passes. The pipes are the runner's (root's): Java can't
+ * open them again by path, so their descriptors are wrapped as they are (which needs the JVM flag
+ * {@code --add-opens java.base/java.io=ALL-UNNAMED}).
+ */
+public final class RewardMain {
+    private RewardMain() {}
+
+    public static void main(String[] args) throws Throwable {
+        boolean harness = args[0].equals("harness");
+        byte[] token = null;
+        if (harness) {
+            try (FileInputStream in = new FileInputStream(descriptor(3))) {
+                token = readToken(in);
+            }
+        }
+        Method main = findMain(args);
+        if (main == null) {
+            System.err.println("no class with public static void main(String[]) was found");
+            System.exit(1);
+        }
+        try {
+            main.invoke(null, (Object) new String[0]);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+        if (harness) {
+            System.out.flush();
+            try (FileOutputStream out = new FileOutputStream(descriptor(4))) {
+                out.write(token);
+            }
+        }
+    }
+
+    private static byte[] readToken(FileInputStream in) throws java.io.IOException {
+        byte[] buffer = new byte[64];  // a pipe: readAllBytes would try to seek
+        int length = 0;
+        int got;
+        while (length < buffer.length && (got = in.read(buffer, length, buffer.length - length)) > 0) {
+            length += got;
+        }
+        return java.util.Arrays.copyOf(buffer, length);
+    }
+
+    private static FileDescriptor descriptor(int number) throws ReflectiveOperationException {
+        FileDescriptor descriptor = new FileDescriptor();
+        Field fd = FileDescriptor.class.getDeclaredField("fd");
+        fd.setAccessible(true);
+        fd.setInt(descriptor, number);
+        return descriptor;
+    }
+
+    private static Method findMain(String[] args) throws ClassNotFoundException {
+        ClassLoader loader = RewardMain.class.getClassLoader();
+        for (int i = 1; i < args.length; i++) {
+            Class<?> candidate = Class.forName(args[i], false, loader);
+            try {
+                Method main = candidate.getDeclaredMethod("main", String[].class);
+                int modifiers = main.getModifiers();
+                if (Modifier.isStatic(modifiers) && main.getReturnType() == void.class) {
+                    main.setAccessible(true);
+                    return main;
+                }
+            } catch (NoSuchMethodException e) {
+                // not this one
+            }
+        }
+        return null;
+    }
+}
