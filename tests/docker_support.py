@@ -1,7 +1,8 @@
 """Helpers for tests that need a real Docker engine and the sandbox image.
 
 They skip (with the reason) when either is missing, so `pytest` stays green on a laptop without
-Docker; CI has both (see .ci/run), so there these tests run.
+Docker; CI has both (see .ci/run), and sets REWARD_REQUIRE_DOCKER=1 so that a missing engine or
+image fails these tests there instead of skipping them.
 """
 
 from __future__ import annotations
@@ -41,7 +42,35 @@ def docker_problem() -> str | None:
 def require_docker() -> None:
     problem = docker_problem()
     if problem is not None:
-        pytest.skip(problem)
+        skip_or_fail(problem)
+
+
+def skip_or_fail(problem: str) -> None:
+    if os.environ.get("REWARD_REQUIRE_DOCKER"):
+        pytest.fail(f"{problem} (REWARD_REQUIRE_DOCKER is set)")
+    pytest.skip(problem)
+
+
+def require_images(*images: str) -> None:
+    """Docker, and every named image (the language images: scripts/build_images.sh)."""
+    require_docker()
+    import docker
+
+    client = docker.from_env(timeout=5)
+    try:
+        missing = [image for image in images if not _has_image(client, image)]
+    finally:
+        client.close()
+    if missing:
+        skip_or_fail(f"images not built: {', '.join(missing)}; run scripts/build_images.sh")
+
+
+def _has_image(client: Any, image: str) -> bool:
+    try:
+        client.images.get(image)
+    except Exception:
+        return False
+    return True
 
 
 @asynccontextmanager

@@ -65,6 +65,9 @@ class LanguageSandboxes:
             name: FamilySlot(name, start, image) for name, (start, image) in starters.items()
         }
 
+    def enabled(self, language: Language) -> bool:
+        return language in self.languages and FAMILY[language] in self._families
+
     async def start(self) -> None:
         """Starts every family at once; SandboxError when none could start."""
         families = list(self._families.values())
@@ -76,7 +79,7 @@ class LanguageSandboxes:
         by_family: dict[Family, list[int]] = {}
         results: list[JobResult | None] = [None] * len(jobs)
         for index, job in enumerate(jobs):
-            if job.language not in self.languages:
+            if not self.enabled(job.language):
                 results[index] = JobResult.infra(
                     f"{job.language} is not enabled on this server (REWARD_SANDBOX_LANGUAGES)"
                 )
@@ -106,7 +109,7 @@ class LanguageSandboxes:
         languages = {}
         for language in LANGUAGES:
             family = self._families.get(FAMILY[language])
-            if language not in self.languages or family is None:
+            if family is None or not self.enabled(language):
                 languages[language] = LanguageHealth(
                     ready=False, reason="not enabled on this server (REWARD_SANDBOX_LANGUAGES)"
                 )

@@ -27,7 +27,7 @@ from reward_service.sandbox.docker_pool.container import (
     ContainerSpec,
     SandboxContainer,
 )
-from reward_service.sandbox.docker_pool.docker_errors import docker_errors
+from reward_service.sandbox.docker_pool.docker_errors import already_gone, docker_errors
 from reward_service.sandbox.errors import SandboxError
 from reward_service.sandbox.pool.warm_pool import WarmPool
 
@@ -147,7 +147,8 @@ class DockerSandbox(WarmPool):
                 with docker_errors("remove leftover sandbox container"):
                     self._client.api.remove_container(info["Id"], force=True, v=True)
             except SandboxError as exc:
-                logger.warning("leftover %s not removed: %s", info["Id"][:12], exc)
+                if not already_gone(exc):  # the pools of one service sweep the same label
+                    logger.warning("leftover %s not removed: %s", info["Id"][:12], exc)
         if stale and not own_only:
             logger.info("sandbox: removed %d leftover container(s)", len(stale))
 

@@ -23,7 +23,7 @@ from typing import Any
 import docker
 
 from reward_service.sandbox.base import Job
-from reward_service.sandbox.docker_pool.docker_errors import docker_errors
+from reward_service.sandbox.docker_pool.docker_errors import already_gone, docker_errors
 from reward_service.sandbox.errors import ContainerLost
 from reward_service.sandbox.wire import RunnerReply, job_frame
 
@@ -174,8 +174,7 @@ class SandboxContainer:
             with docker_errors("remove sandbox container"):
                 self._client.api.remove_container(self.id, force=True, v=True)
         except ContainerLost as exc:
-            gone = ("No such container", "vanished", "already in progress")
-            if not any(reason in str(exc) for reason in gone):
+            if not already_gone(exc):
                 logger.warning("could not remove sandbox container %s: %s", self.short_id, exc)
         except Exception as exc:
             logger.warning("could not remove sandbox container %s: %s", self.short_id, exc)

@@ -29,3 +29,10 @@ def docker_errors(action: str) -> Iterator[None]:
         raise SandboxUnavailable(f"{action}: Docker engine unreachable: {exc}") from exc
     except (OSError, EOFError) as exc:  # the attach socket: reset, closed, timed out
         raise ContainerLost(f"{action}: {type(exc).__name__}: {exc}") from exc
+
+
+def already_gone(exc: Exception) -> bool:
+    """A removal that failed only because the container is gone or going already."""
+    return any(
+        sign in str(exc) for sign in ("No such container", "vanished", "already in progress")
+    )

@@ -33,11 +33,21 @@ MEMORY_SIGNS = (
     b"OutOfMemoryError",
     b"JavaScript heap out of memory",
     b"runtime: out of memory",
+    b"fatal error: out of memory",
     b"memory allocation of",
     b"MemoryError",
     b"Cannot allocate memory",
 )
 CHECKER_FAILED_EXIT = 3  # testlib's _fail: the checker itself found a problem
+# what an uncaught error prints on its way out (Python, Java, Rust, Go, Node): a checker that
+# crashed, not one that rejected the output
+CRASH_SIGNS = (
+    b"Traceback (most recent call last)",
+    b"Exception in thread",
+    b"panicked at",
+    b"goroutine 1 [running]",
+    b"\nNode.js v",
+)
 
 
 def run_program_job(job: dict, uid: int, build_uid: int) -> tuple[list[dict], float]:
@@ -140,10 +150,12 @@ def run_checker_job(job: dict, uid: int, build_uid: int) -> tuple[list[dict], fl
 
 
 def checker_verdict(ran: Ran) -> dict:
-    """Exit 0 accepts (with the score it printed, if any); testlib's _fail (3), a crash or a
-    limit means the checker is broken; any other exit code rejects."""
+    """Exit 0 accepts (with the score it printed, if any); testlib's _fail (3), a crash (a
+    signal, or an uncaught error's report) or a limit means the checker is broken; any other
+    exit code rejects."""
     said = first_lines(ran.stderr.decode("utf-8", "replace"), lines=2, chars=300)
-    if ran.exit_code is None or ran.exit_code == CHECKER_FAILED_EXIT:
+    crashed = any(sign in ran.stderr for sign in CRASH_SIGNS)
+    if ran.exit_code is None or ran.exit_code == CHECKER_FAILED_EXIT or crashed:
         broken = failure(ran) if ran.exit_code is None else {"status": "runtime_error"}
         detail = broken.get("detail") or said or "exit code 3"
         return {"status": broken["status"], "detail": short(f"the checker failed: {detail}")}

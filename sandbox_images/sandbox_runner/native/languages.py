@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 from dataclasses import dataclass, field, replace
 
@@ -108,6 +109,7 @@ class Builder:
 
 def _out_of_memory(said: str) -> bool:
     signs = ("out of memory", "Cannot allocate memory", "OutOfMemoryError", "memory exhausted")
+    signs += ("memory allocation of",)  # Rust's
     return any(sign in said for sign in signs)
 
 
@@ -155,8 +157,9 @@ def build_c_family(program: str, harness: str | None, b: Builder, cpp: bool) -> 
     b.check(scan, "the preprocessor")
     macros = sources.macros_defined_in(scan.stdout.decode("utf-8", "replace"), name)
     text = sources.c_harness(program, harness, macros, cpp)
+    # the wrapper first: its .preinit_array entry runs before anything of the program's
     wrap = [f"{SUPPORT}/wrap_main.o", "-Wl,--wrap=main"]
-    b.check(b.step([compiler, *flags, "-o", "prog", name, *wrap, *libs], {name: text}))
+    b.check(b.step([compiler, *flags, "-o", "prog", *wrap, name, *libs], {name: text}))
     return Built([f"{BUILD}/prog"], harness=True)
 
 
@@ -198,6 +201,7 @@ def build_java(program: str, harness: str | None, b: Builder, memory_mb: int) ->
         "RewardMain",
         mode,
         *candidates,
+        "--",  # what follows is the program's own arguments (a checker's files)
     ]
     return Built(argv, harness=harness is not None)
 
@@ -256,8 +260,8 @@ def go_tool(name: str) -> str:
 
 def build_go(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
     lib = f"{SUPPORT}/go/lib"  # testify and its dependencies, precompiled
-    compile_ = [go_tool("compile"), "-c=1", "-pack", "-I", lib]
-    link = [go_tool("link"), "-s", "-w", "-L", lib]  # no symbol table or DWARF: a faster link
+    compile_ = [go_tool("compile"), "-c=1", "-pack", "-I", lib, "-I", "."]
+    link = [go_tool("link"), "-s", "-w", "-L", lib, "-L", "."]  # no symbol table or DWARF
     if harness is None:
         b.check(b.step([*compile_, "-p", "main", "-o", "prog.a", "prog.go"], {"prog.go": program}))
         b.check(b.step([*link, "-o", "prog", "prog.a"]))
@@ -266,15 +270,48 @@ def build_go(program: str, harness: str | None, b: Builder, memory_mb: int) -> B
     names = sources.go_test_names(files["prog_test.go"])
     if not names:
         raise BuildFailed("runtime_error", "the tests define no func TestXxx(t *testing.T)")
-    files["testmain/testmain.go"] = go_testmain(names)
-    package = [name for name in files if name.endswith(".go") and "/" not in name]
-    b.check(b.step([*compile_, "-p", "userpkg", "-o", "userpkg.a", *package], files))
-    b.check(b.step([*compile_, "-I", ".", "-p", "main", "-o", "main.a", "testmain/testmain.go"]))
-    b.check(b.step([*link, "-L", ".", "-o", "prog.test", "main.a"]))
+    # The token's package has a name the program can't know, and the program's package imports
+    # it, so it is initialised (and has read fd 3) before any init() of the program's runs.
+    token_package = f"rewardtoken{secrets.token_hex(8)}"
+    files["token/token.go"] = go_token_package(token_package)
+    package = sources.go_package_of(files["prog_test.go"]) or "main"
+    files["reward_token.go"] = f'package {package}\n\nimport _ "{token_package}"\n'
+    files["testmain/testmain.go"] = go_testmain(names, token_package)
+    user = [name for name in files if name.endswith(".go") and "/" not in name]
+    token_step = ["-p", token_package, "-o", f"{token_package}.a", "token/token.go"]
+    b.check(b.step([*compile_, *token_step], files))
+    b.check(b.step([*compile_, "-p", "userpkg", "-o", "userpkg.a", *user]))
+    b.check(b.step([*compile_, "-p", "main", "-o", "main.a", "testmain/testmain.go"]))
+    b.check(b.step([*link, "-o", "prog.test", "main.a"]))
     return Built([f"{BUILD}/prog.test", "-test.paniconexit0", "-test.timeout=0"], harness=True)
 
 
-def go_testmain(names: list[str]) -> str:
+def go_token_package(name: str) -> str:
+    return f"""package {name}
+
+import (
+\t"io"
+\t"os"
+)
+
+var token []byte
+
+func init() {{
+\tfile := os.NewFile(3, "token")
+\ttoken, _ = io.ReadAll(file)
+\tfile.Close()
+}}
+
+// Take returns the test's token, once.
+func Take() []byte {{
+\ttaken := token
+\ttoken = nil
+\treturn taken
+}}
+"""
+
+
+def go_testmain(names: list[str], token_package: str) -> str:
     """`go test`'s main, with the verdict: the token is written only if every test function
     returned and the run passed (a program can't skip them by setting test flags)."""
     entries = "\n".join(
@@ -284,12 +321,12 @@ def go_testmain(names: list[str]) -> str:
     return f"""package main
 
 import (
-\t"io"
 \t"os"
 \t"testing"
 \t"testing/internal/testdeps"
 
 \t_test "userpkg"
+\ttoken "{token_package}"
 )
 
 var finished [{len(names)}]bool
@@ -299,18 +336,16 @@ var tests = []testing.InternalTest{{
 }}
 
 func main() {{
-\ttokenFile := os.NewFile(3, "token")
-\ttoken, _ := io.ReadAll(tokenFile)
-\ttokenFile.Close()
+\ttaken := token.Take()
 \tcode := testing.MainStart(testdeps.TestDeps{{}}, tests, nil, nil, nil).Run()
 \tfor _, done := range finished {{
 \t\tif !done {{
 \t\t\tcode = 1
 \t\t}}
 \t}}
-\tif code == 0 && len(token) > 0 {{
+\tif code == 0 && len(taken) > 0 {{
 \t\tverdict := os.NewFile(4, "verdict")
-\t\tverdict.Write(token)
+\t\tverdict.Write(taken)
 \t\tverdict.Close()
 \t}}
 \tos.Exit(code)

@@ -7,7 +7,8 @@ compilation unit, the program comes first and could redefine what the harness re
   included again with NDEBUG undefined (`#define assert(x)` and `#define NDEBUG` do nothing);
 - Rust: the harness's assertion macros are called by their full path (`::std::assert_eq!`), so a
   program's `macro_rules! assert_eq` is never the one used; attributes that replace or rename the
-  entry point (`#![no_main]`, `#[no_mangle]`, `#[export_name]`) are refused;
+  entry point or place code before it (`#![no_main]`, `#[no_mangle]`, `#[export_name]`,
+  `#[link_section]`) are refused;
 - Java: a program class may not take the name of a class the harness would otherwise get from
   java.lang or a package it imports whole (`class Objects`, `class Math`);
 - Go and JavaScript need no rewriting (Go's imports are per file; the harness's node:assert is
@@ -28,7 +29,9 @@ import re
 # --- C and C++ ---------------------------------------------------------------------------
 
 # a directive as `gcc -E -dD -fdirectives-only` prints it: comments may still precede the `#`
-MACRO_DIRECTIVE = re.compile(r"^(?:\s|/\*.*?\*/)*#\s*(?:define|undef)\s+([A-Za-z_]\w*)", re.M)
+MACRO_DIRECTIVE = re.compile(
+    r"^(?:\s|/\*.*?\*/)*#(?:\s|/\*.*?\*/)*(?:define|undef)\s+([A-Za-z_]\w*)", re.M
+)
 LINE_MARKER = re.compile(r'^# \d+ "((?:[^"\\]|\\.)*)"')
 
 
@@ -79,7 +82,10 @@ STD_MACROS = (
     "matches",
 )
 RUST_MACRO_CALL = re.compile(r"(?<![\w:$])(" + "|".join(STD_MACROS) + r")!")
-RUST_ENTRY_ATTRIBUTES = re.compile(r"#!?\[\s*(no_main|no_mangle|export_name|no_std)\b")
+# entry points, symbols the harness wrapper relies on, and code run before main (.preinit_array)
+RUST_ENTRY_ATTRIBUTES = re.compile(
+    r"#!?\[\s*(no_main|no_mangle|export_name|no_std|link_section|link_name)\b"
+)
 
 
 def rust_harness(harness: str) -> str:

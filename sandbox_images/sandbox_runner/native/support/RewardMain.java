@@ -10,8 +10,8 @@ import java.lang.reflect.Modifier;
  * Starts a Java program or test harness: runs the first of the named classes that has a
  * {@code public static void main(String[])}.
  *
- * <p>{@code RewardMain stdio A B ...}: runs main as {@code java A} would. {@code RewardMain
- * harness A B ...}: reads the test's token from fd 3 before any class of the program is
+ * <p>{@code RewardMain stdio A B ... -- ARGS}: runs main with ARGS as {@code java A ARGS} would.
+ * {@code RewardMain harness A B ... --}: reads the test's token from fd 3 before any class of the program is
  * initialised, keeps it in a local variable (out of reach of reflection), and writes it to fd 4
  * only if main returned normally. So {@code System.exit(0)} from the code under test, a printed
  * success line or a killed harness never passes. The pipes are the runner's (root's): Java can't
@@ -29,13 +29,16 @@ public final class RewardMain {
                 token = readToken(in);
             }
         }
-        Method main = findMain(args);
+        int separator = java.util.Arrays.asList(args).indexOf("--");
+        String[] candidates = java.util.Arrays.copyOfRange(args, 1, separator);
+        String[] programArgs = java.util.Arrays.copyOfRange(args, separator + 1, args.length);
+        Method main = findMain(candidates);
         if (main == null) {
             System.err.println("no class with public static void main(String[]) was found");
             System.exit(1);
         }
         try {
-            main.invoke(null, (Object) new String[0]);
+            main.invoke(null, (Object) programArgs);
         } catch (InvocationTargetException e) {
             throw e.getCause();
         }
@@ -65,10 +68,10 @@ public final class RewardMain {
         return descriptor;
     }
 
-    private static Method findMain(String[] args) throws ClassNotFoundException {
+    private static Method findMain(String[] names) throws ClassNotFoundException {
         ClassLoader loader = RewardMain.class.getClassLoader();
-        for (int i = 1; i < args.length; i++) {
-            Class<?> candidate = Class.forName(args[i], false, loader);
+        for (String name : names) {
+            Class<?> candidate = Class.forName(name, false, loader);
             try {
                 Method main = candidate.getDeclaredMethod("main", String[].class);
                 int modifiers = main.getModifiers();

@@ -1,9 +1,10 @@
 /* The verdict of a C, C++ or Rust test harness (linked with -Wl,--wrap=main).
  *
  * The harness passes only if its `main` returned 0: then, and only then, this wrapper writes the
- * test's token to fd 4. The runner hands the token over on fd 3; a constructor that runs before
- * the program's own (priority 101) reads it and closes fd 3. So `exit(0)` from the code under
- * test, a printed success line or a killed harness never passes. The system calls are made
+ * test's token to fd 4. The runner hands the token over on fd 3, which this object reads and
+ * closes from .preinit_array, before any constructor of the program runs (it is linked first, so
+ * its entry comes before any .preinit_array entry of the program's). So `exit(0)` from the code
+ * under test, a printed success line or a killed harness never passes. The system calls are made
  * directly: a program that defines its own `read` or `write` does not see the token.
  */
 #include <stddef.h>
@@ -41,11 +42,14 @@ extern int __real_main(int, char **, char **);
 static char reward_token[64];
 static long reward_token_length;
 
-__attribute__((constructor(101))) static void reward_take_token(void) {
+static void reward_take_token(void) {
     long got = raw_syscall3(SYS_READ, 3, (long)reward_token, (long)sizeof reward_token);
     reward_token_length = got > 0 ? got : 0;
     raw_syscall3(SYS_CLOSE, 3, 0, 0);
 }
+
+__attribute__((section(".preinit_array"), used)) static void (*const reward_take_token_early)(
+    void) = reward_take_token;
 
 int __wrap_main(int argc, char **argv, char **envp) {
     int code = __real_main(argc, argv, envp);
