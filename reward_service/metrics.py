@@ -78,6 +78,13 @@ class Metrics:
             buckets=_LATENCY_BUCKETS_S,
             registry=self.registry,
         )
+        self.sandbox_compile = Histogram(
+            "reward_sandbox_compile_seconds",
+            "Time a compiled language's job spent compiling, by language.",
+            ["language"],
+            buckets=_LATENCY_BUCKETS_S,
+            registry=self.registry,
+        )
         self.sandbox_recycles = Counter(
             "reward_sandbox_recycles",
             f"Containers that left the pool, by reason ({', '.join(get_args(RecycleReason))}).",
@@ -101,6 +108,9 @@ class Metrics:
 
     def job_ran(self, seconds: float) -> None:
         self.sandbox_run.observe(seconds)
+
+    def job_compiled(self, language: str, seconds: float) -> None:
+        self.sandbox_compile.labels(language).observe(seconds)
 
     def container_recycled(self, reason: RecycleReason) -> None:
         self.sandbox_recycles.labels(reason).inc()

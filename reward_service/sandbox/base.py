@@ -214,6 +214,9 @@ class SandboxObserver(Protocol):
     def job_ran(self, seconds: float) -> None:
         """A job's program and tests ran in a container for `seconds` (reply received)."""
 
+    def job_compiled(self, language: str, seconds: float) -> None:
+        """A compiled language's job spent `seconds` of its run compiling."""
+
     def container_recycled(self, reason: RecycleReason) -> None:
         """A container left the pool, and why."""
 
@@ -225,6 +228,9 @@ class NullObserver:
         pass
 
     def job_ran(self, seconds: float) -> None:
+        pass
+
+    def job_compiled(self, language: str, seconds: float) -> None:
         pass
 
     def container_recycled(self, reason: RecycleReason) -> None:

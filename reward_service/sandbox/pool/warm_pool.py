@@ -162,9 +162,14 @@ class WarmPool:
             raise
         finally:
             self._running -= 1
-        self._observer.job_ran(time.monotonic() - started)
+        self._observed(job, reply, time.monotonic() - started)
         self._release(member, reply.clean)
         return reply
+
+    def _observed(self, job: Job, reply: RunnerReply, seconds: float) -> None:
+        self._observer.job_ran(seconds)
+        if reply.compile_ms is not None:
+            self._observer.job_compiled(job.language, reply.compile_ms / 1000)
 
     def _release(self, member: Member, clean: bool) -> None:
         """Back to the idle queue, or out of the pool."""
@@ -192,7 +197,7 @@ class WarmPool:
                     await self._remove(container)
             finally:
                 self._running -= 1
-        self._observer.job_ran(time.monotonic() - started)
+        self._observed(job, reply, time.monotonic() - started)
         return reply
 
     async def _acquire(self) -> Member:

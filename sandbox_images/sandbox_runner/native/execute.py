@@ -2,7 +2,9 @@
 starting a compiler, a compiled program or a checker.
 
 The child process drops to `uid` (after its rlimits are set), writes the files it was given (so
-they belong to that uid), changes to `cwd` and execs. The runner feeds its stdin, caps what it
+they belong to that uid), changes to `cwd` and execs. Where the image has the compiled launcher
+(`support/launch.c`: the images with a C compiler) a run without files starts through it with
+posix_spawn, which costs about a millisecond less than a fork of this Python process. The runner feeds its stdin, caps what it
 writes (stdout and stderr together), enforces the wall-clock limit, and afterwards ends every
 process of that uid, so nothing a command left in the background outlives it. A harness run also
 gets a token on fd 3 and a verdict pipe on fd 4 (see `verdict.py`).
@@ -26,6 +28,8 @@ from sandbox_runner.reset import kill_leftovers
 from sandbox_runner.watch import HarnessError, drain, exit_detail, oom_kills, open_pidfd
 
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
+LAUNCHER = "/opt/sandbox/support/launch"
+FAIL_FD = 5  # where the launcher reports a failure before its exec
 READ_WINDOW_S = 0.05  # longest poll wait; a deadline is checked at least this often
 
 
@@ -105,14 +109,17 @@ def run(
             os.close(token_w)
             pipes.remove(token_w)
         started = time.monotonic()
-        pid = os.fork()
+        if not files and os.path.exists(LAUNCHER):
+            pid = _launch(argv, uid, cwd, limits, env or ENV, theirs, fail_w)
+        else:
+            pid = os.fork()
+            if pid == 0:
+                _child(argv, uid, cwd, limits, env or ENV, files or {}, theirs, fail_w)
     except OSError as exc:
         for fd in pipes:
             with contextlib.suppress(OSError):
                 os.close(fd)
         raise HarnessError(f"cannot start a process: {exc}") from exc
-    if pid == 0:
-        _child(argv, uid, cwd, limits, env or ENV, files or {}, theirs, fail_w)
     for fd in [*theirs, fail_w]:
         os.close(fd)
     try:
@@ -131,6 +138,39 @@ def run(
             if fd >= 0:
                 with contextlib.suppress(OSError):
                     os.close(fd)
+
+
+def _launch(
+    argv: list[str],
+    uid: int,
+    cwd: str,
+    limits: Limits,
+    env: dict[str, str],
+    theirs: list[int],
+    fail_w: int,
+) -> int:
+    """The launcher, spawned with `theirs` as fds 0.. and the failure pipe as FAIL_FD."""
+    settings = [
+        str(uid),
+        str(limits.address_space_mb * 1024 * 1024),
+        str(int(limits.timeout_s) + 2),
+        str(limits.processes),
+        str(limits.file_size_mb * 1024 * 1024),
+        cwd,
+    ]
+    # out of the way of 0..5 first, then into place: a source may already be one of them
+    moves = [(fd, 64 + i) for i, fd in enumerate([*theirs, fail_w])]
+    places = [(64 + i, target) for i, target in enumerate([*range(len(theirs)), FAIL_FD])]
+    actions = [(os.POSIX_SPAWN_DUP2, a, b) for a, b in moves + places]
+    actions += [(os.POSIX_SPAWN_CLOSE, 64 + i) for i in range(len(moves))]
+    return os.posix_spawn(
+        LAUNCHER,
+        [LAUNCHER, *settings, "--", *argv],
+        env,
+        file_actions=actions,
+        setpgroup=0,
+        setsigdef=(signal.SIGPIPE,),
+    )
 
 
 def _child(

@@ -38,6 +38,8 @@ MEMORY_SIGNS = (
     b"MemoryError",
     b"Cannot allocate memory",
 )
+# Node's report of a main module that does not parse (its loader compiles it in wrapSafe)
+LOAD_SYNTAX_ERROR = (b"SyntaxError: ", b"at wrapSafe")
 CHECKER_FAILED_EXIT = 3  # testlib's _fail: the checker itself found a problem
 # what an uncaught error prints on its way out (Python, Java, Rust, Go, Node): a checker that
 # crashed, not one that rejected the output
@@ -66,12 +68,23 @@ def run_program_job(job: dict, uid: int, build_uid: int) -> tuple[list[dict], fl
         if built.harness:
             token = secrets.token_hex(16).encode()
             ran = run(built.argv, uid=uid, cwd=RUN, limits=run_limits, env=built.env, token=token)
-            results.append({**harness_result(ran, token), "judged_in": "inside"})
+            result = {**harness_result(ran, token), "judged_in": "inside"}
         else:
             stdin = test.get("stdin", "").encode("utf-8", "surrogatepass")
             ran = run(built.argv, uid=uid, cwd=RUN, limits=run_limits, env=built.env, stdin=stdin)
-            results.append({**stdio_result(test, ran), "judged_in": "outside"})
+            result = {**stdio_result(test, ran), "judged_in": "outside"}
+        if built.parsed_at_load and not results and did_not_parse(ran):
+            said = first_lines(ran.stderr.decode("utf-8", "replace"), lines=5, chars=600)
+            load = {"status": "runtime_error", "detail": said, "phase": "compile"}
+            return [
+                dict(load, judged_in=result["judged_in"]) for _ in tests
+            ], builder.elapsed_s * 1000
+        results.append(result)
     return results, builder.elapsed_s * 1000
+
+
+def did_not_parse(ran: Ran) -> bool:
+    return ran.exit_code not in (None, 0) and all(sign in ran.stderr for sign in LOAD_SYNTAX_ERROR)
 
 
 def failure(ran: Ran) -> dict:

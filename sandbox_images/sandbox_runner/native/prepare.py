@@ -2,9 +2,10 @@
 
 Makes what the runner needs at run time under /opt/sandbox/support, once, while the image is
 built (the root filesystem is read-only in a sandbox):
-- cpp: the harness wrapper object (wrap_main.o) and bits/stdc++.h precompiled with the flags
-  programs are compiled with (g++ then reads one file instead of parsing 50 000 lines);
-- rust: the harness wrapper object;
+- cpp: the harness wrapper object (wrap_main.o), the launcher (launch.c: tests start through
+  posix_spawn) and bits/stdc++.h precompiled with the flags programs are compiled with (g++
+  then reads one file instead of parsing 50 000 lines);
+- rust: the harness wrapper object and the launcher;
 - java: RewardMain.class, and java.base's packages with their class names (to refuse a program
   class that hides one the harness uses);
 - node: the harness preload and TypeScript's ambient declarations;
@@ -27,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SUPPORT = "/opt/sandbox/support"
 GO_ROOT = "/usr/lib/go-1.19"
 GO_PACKAGES = ("github.com/stretchr/testify/assert", "github.com/stretchr/testify/require")
-CPP_FLAGS = ["-O2", "-pipe", "-std=gnu++17"]  # languages.build_c_family's, for the PCH
+CPP_FLAGS = ["-O2", "-std=gnu++17"]  # languages.build_c_family's, for the PCH
 
 
 def sh(*argv: str, env: dict | None = None) -> str:
@@ -50,6 +51,8 @@ def support_file(name: str, *into: str) -> str:
 def wrap_main() -> None:
     source = support_file("wrap_main.c")
     sh("gcc", "-O2", "-fPIC", "-c", source, "-o", os.path.join(SUPPORT, "wrap_main.o"))
+    launcher = support_file("launch.c")
+    sh("gcc", "-O2", "-Wall", "-Werror", launcher, "-o", os.path.join(SUPPORT, "launch"))
 
 
 def prepare_cpp() -> dict:

@@ -35,6 +35,19 @@ MACRO_DIRECTIVE = re.compile(
 LINE_MARKER = re.compile(r'^# \d+ "((?:[^"\\]|\\.)*)"')
 
 
+def may_define_macros(program: str) -> bool:
+    """Whether a #define or #undef could be in `program`: the words must be spelt out once
+    line continuations are joined (`#` may be `%:`, but `define` has no other spelling).
+
+    >>> may_define_macros("int main() { return 0; }")
+    False
+    >>> may_define_macros("#de\\\\\\nfine X 1")
+    True
+    """
+    joined = program.replace("\\\r\n", "").replace("\\\n", "")
+    return "define" in joined or "undef" in joined
+
+
 def macros_defined_in(preprocessed: str, source_name: str) -> list[str]:
     """Names the program's own lines #define or #undef, from the preprocessor's `-dD` output
     (line markers say which file each line came from; system headers' macros are theirs).

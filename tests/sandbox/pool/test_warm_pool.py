@@ -82,6 +82,9 @@ class Recycles:
     def job_ran(self, seconds: float) -> None:
         pass
 
+    def job_compiled(self, language: str, seconds: float) -> None:
+        pass
+
     def container_recycled(self, reason: RecycleReason) -> None:
         self.reasons.append(reason)
 
