@@ -4,9 +4,10 @@ starting a compiler, a compiled program or a checker.
 The child process drops to `uid` (after its rlimits are set), writes the files it was given (so
 they belong to that uid), changes to `cwd` and execs. Where the image has the compiled launcher
 (`support/launch.c`: the images with a C compiler) a run without files starts through it with
-posix_spawn, which costs about a millisecond less than a fork of this Python process. The runner feeds its stdin, caps what it
-writes (stdout and stderr together), enforces the wall-clock limit, and afterwards ends every
-process of that uid, so nothing a command left in the background outlives it. A harness run also
+posix_spawn, which costs about a millisecond less than a fork of this Python process. The
+runner feeds its stdin, caps what it writes (stdout and stderr together), enforces the
+wall-clock limit, and afterwards ends every process of that uid, so nothing a command left in
+the background outlives it. A harness run also
 gets a token on fd 3 and a verdict pipe on fd 4 (see `verdict.py`).
 
 A failure on our side before the command ran (no pipe, no fork, an exec that failed) raises
