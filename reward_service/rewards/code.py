@@ -227,9 +227,8 @@ def code_result(item: CodeItem, result: JobResult) -> CodeResult:
         return CodeResult(reward=None, status="infra_error", total=total, detail=result.infra_error)
     tests = result.tests
     passed = sum(t.status == "passed" for t in tests)
-    if result.checker_error is not None:
-        detail = f"the checker failed: {result.checker_error}"
-        return CodeResult(reward=None, status="error", total=total, tests=tests, detail=detail)
+    if result.checker_error is not None:  # no test was judged: none is reported
+        return CodeResult(reward=None, status="error", total=total, detail=result.checker_error)
     failure = result.load_failure
     if failure is not None:
         detail = f"program {load_failure_text(failure.phase, failure.status)}"

@@ -113,6 +113,8 @@ def judge_with_checkers(
         failure = next((v for v in verdict.tests if v.status not in ("passed", "failed")), None)
         if failure is not None or len(verdict.tests) != len(group.origins):
             why = (failure.detail if failure else None) or "it gave no verdict"
+            if not why.startswith("the checker"):
+                why = f"the checker failed: {why}"
             broken.update(dict.fromkeys(items, why))
             continue
         for (index, number), judged in zip(group.origins, verdict.tests, strict=True):

@@ -125,7 +125,7 @@ async def test_a_broken_checker_is_an_error_with_no_reward_and_spares_the_others
     broken, fine = await grade_code_items(
         sandbox, [checked_item("broken"), checked_item("accept")], SandboxLimits()
     )
-    assert (broken.status, broken.reward) == ("error", None)
+    assert (broken.status, broken.reward, broken.tests) == ("error", None, [])
     assert broken.detail == "the checker failed: checker crashed"
     assert (fine.status, fine.reward) == ("passed", 1.0)
 

@@ -180,7 +180,8 @@ def build_java(program: str, harness: str | None, b: Builder, memory_mb: int) ->
     name, text = sources.java_source(program, harness)
     compile_heap = max(256, b.limits.address_space_mb // 2)
     javac = [which("javac"), *(f"-J{flag}" for flag in JVM_FLAGS), f"-J-Xmx{compile_heap}m"]
-    b.check(b.step([*javac, "-encoding", "UTF-8", "-nowarn", "-d", ".", name], {name: text}))
+    options = ["-encoding", "UTF-8", "-nowarn", "-proc:none", "-d", "."]  # no annotation processors
+    b.check(b.step([*javac, *options, name], {name: text}))
     classes = sorted(f[:-6] for f in os.listdir(BUILD) if f.endswith(".class") and "$" not in f)
     if harness is not None:
         shadowed = sources.java_shadowed_names(classes, program, harness, java_packages())
