@@ -243,9 +243,10 @@ def run_job(job: dict, runner: Runner) -> dict:
         # an item's checker written in Python, run like a compiled language's (native/job.py),
         # as the program uid: the judge keeps a uid of its own that nothing else may use
         runner.drop_spare()
-        from sandbox_runner.native.job import run_checker_job
+        from sandbox_runner.native.job import Uids, run_checker_job
 
-        results, _ = run_checker_job(job, runner.uid, runner.uid)
+        ids = Uids(runner.uid, runner.uid, runner.uid)
+        results, _ = run_checker_job(job, ids)
         judged_ok = True
     else:
         work = Job(job, runner)

@@ -97,11 +97,13 @@ def remove(path: str) -> None:
         pass
 
 
-def reset_container(uid: int, judge_uid: int) -> bool:
-    """Resets the container; True only when it proved the container clean (else recycle it)."""
+def reset_container(uid: int, *others: int) -> bool:
+    """Resets the container: ends the program uid's processes and wipes what it and `others`
+    (the judge's, the build's, a warm compiler's uids) wrote; True only when it proved the
+    container clean (else recycle it)."""
     # one pass suffices: kill(-1) as that uid is atomic against fork, and a killed process runs
     # no more code, so nothing can appear behind the wipe
     ended = kill_leftovers(uid)
-    for owner in (uid, judge_uid):
+    for owner in (uid, *others):
         wipe(owner)
     return ended and not any(os.listdir(path) for path in WORK_DIRS if os.path.isdir(path))

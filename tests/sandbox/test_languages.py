@@ -171,9 +171,9 @@ def test_partial_credit_and_broken_checkers(url: str) -> None:
     assert partial["reward"] == pytest.approx(0.625)  # (0.25 + 1) / 2
     assert [t["score"] for t in partial["tests"]] == [0.25, 1.0]
     for broken in (failed, uncompiled_result):
-        assert (broken["status"], broken["reward"]) == ("error", None), broken
-        assert broken["detail"].startswith("the checker failed")
-    assert "does not compile" in uncompiled_result["detail"]
+        assert (broken["status"], broken["reward"], broken["tests"]) == ("error", None, [])
+    assert failed["detail"] == "the checker failed: exit code 3"
+    assert uncompiled_result["detail"].startswith("the checker does not compile: error")
 
 
 def test_identical_jobs_in_a_batch_compile_and_run_once(url: str) -> None:

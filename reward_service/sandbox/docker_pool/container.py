@@ -87,7 +87,7 @@ class ContainerSpec:
         )
         created = api.create_container(
             image=self.image,
-            command=["--uid", str(uid), "--judge-uid", str(uid + 1)],
+            command=["--uid", str(uid), "--judge-uid", str(uid + 1), "--server-uid", str(uid + 2)],
             stdin_open=True,  # with detach=False the SDK sets StdinOnce: when the service goes
             detach=False,  # away, the runner reads EOF and the container exits
             tty=False,
@@ -106,8 +106,9 @@ class ContainerSpec:
 
 def random_uid() -> int:
     """The program's uid, of this container's own (RLIMIT_NPROC counts per uid across the whole
-    kernel); the judge runs as the next one, so the program can neither signal nor read it."""
-    return 1_000_000 + 2 * secrets.randbelow(500_000_000)
+    kernel); the judge (or a compiled language's build) runs as the next one and a warm compiler
+    as the one after, so the program can neither signal nor read them. Four uids a container."""
+    return 1_000_000 + 4 * secrets.randbelow(250_000_000)
 
 
 class SandboxContainer:

@@ -141,6 +141,30 @@ def run(
                     os.close(fd)
 
 
+def spawn(
+    argv: list[str], *, uid: int, cwd: str, limits: Limits, env: dict[str, str]
+) -> tuple[int, int, int, int]:
+    """Starts a long-lived command (a warm compiler) set up as `run` sets one up; returns its
+    pid and the runner's ends of its stdin, stdout and stderr. HarnessError if it can't start."""
+    pipes = [os.pipe() for _ in range(3)]
+    fail_r, fail_w = os.pipe2(os.O_CLOEXEC)
+    theirs = [pipes[0][0], pipes[1][1], pipes[2][1]]
+    pid = os.fork()
+    if pid == 0:
+        _child(argv, uid, cwd, limits, env, {}, theirs, fail_w)
+    for fd in [*theirs, fail_w]:
+        os.close(fd)
+    failure = _read_all(fail_r)
+    os.close(fail_r)
+    ours = (pipes[0][1], pipes[1][0], pipes[2][0])
+    if failure:
+        for fd in ours:
+            os.close(fd)
+        os.waitpid(pid, 0)
+        raise HarnessError(f"could not start {argv[0]}: {failure.decode(errors='replace')}")
+    return pid, *ours
+
+
 def _launch(
     argv: list[str],
     uid: int,

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from typing import NamedTuple
 
 from sandbox_runner.child import short
 from sandbox_runner.compare import outputs_match
 from sandbox_runner.native import languages
+from sandbox_runner.native.compile_server import CompileServers
 from sandbox_runner.native.execute import Ran, run
 from sandbox_runner.native.languages import RUN, Builder, BuildFailed
 from sandbox_runner.native.sources import first_lines
@@ -52,11 +54,22 @@ CRASH_SIGNS = (
 )
 
 
-def run_program_job(job: dict, uid: int, build_uid: int) -> tuple[list[dict], float]:
+class Uids(NamedTuple):
+    """The container's uids: the program's (tests, checkers), the build's, the warm compiler's."""
+
+    program: int
+    build: int
+    server: int
+
+
+def run_program_job(
+    job: dict, ids: Uids, servers: CompileServers | None = None
+) -> tuple[list[dict], float]:
     """Every test's result, and the milliseconds spent compiling."""
     language, limits, tests = job["language"], job["limits"], job["tests"]
     harness = tests[0].get("code")
-    builder = Builder(build_uid, languages.compile_limits(limits))
+    uid = ids.program
+    builder = Builder(ids.build, languages.compile_limits(limits), servers=servers)
     try:
         built = languages.build(language, job["program"], harness, builder, limits["memory_mb"])
     except BuildFailed as failed:
@@ -134,11 +147,14 @@ def harness_result(ran: Ran, token: bytes) -> dict:
     }
 
 
-def run_checker_job(job: dict, uid: int, build_uid: int) -> tuple[list[dict], float]:
+def run_checker_job(
+    job: dict, ids: Uids, servers: CompileServers | None = None
+) -> tuple[list[dict], float]:
     """Each case's verdict from the checker; a checker that can't run gives `runtime_error`
     (or `timeout`, `memory`) results, which the service reports as a broken checker."""
     language, limits, cases = job["language"], job["limits"], job["tests"]
-    builder = Builder(build_uid, languages.compile_limits(limits))
+    uid = ids.program
+    builder = Builder(ids.build, languages.compile_limits(limits), servers=servers)
     try:
         built = languages.build(language, job["program"], None, builder, limits["memory_mb"])
     except BuildFailed as failed:

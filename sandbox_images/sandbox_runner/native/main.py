@@ -1,12 +1,13 @@
 """PID 1 of a compiled-language container: reads jobs, builds and runs them, answers.
 
-Processes (one container): PID 1 (this runner, root with only SETUID, SETGID and KILL) and, one
-at a time, the commands it starts (`execute.py`): compilers and checkers as the build uid, tests
-as the program uid. Both uids are the container's own and differ from root, so nothing they run
-can signal the runner or read its memory; what the build uid made in /tmp/build the program uid
-can run but not change. After every job every process of the program uid is killed and /tmp and
-/dev/shm are wiped (`reset.py`); when that can't be proven, the reply says `clean: false` and the
-service replaces the container.
+Processes (one container): PID 1 (this runner, root with only SETUID, SETGID and KILL), the
+commands it starts one at a time (`execute.py`): compilers as the build uid, tests and checkers
+as the program uid; and a warm compiler kept between jobs, as the server uid
+(`compile_server.py`; TypeScript's). The three uids are the container's own and differ from
+root, so nothing they run can signal the runner or read its memory; what was built in
+/tmp/build the program uid can run but not change. After every job every process of the
+program uid is killed and /tmp and /dev/shm are wiped (`reset.py`); when that can't be proven,
+the reply says `clean: false` and the service replaces the container.
 
 The ready frame names the image's toolchain versions (`/opt/sandbox/toolchain.json`, written at
 build time by `prepare.py`), which /healthz reports per language.
@@ -20,7 +21,8 @@ import sys
 import time
 import traceback
 
-from sandbox_runner.native.job import run_checker_job, run_program_job
+from sandbox_runner.native.compile_server import CompileServers
+from sandbox_runner.native.job import Uids, run_checker_job, run_program_job
 from sandbox_runner.reset import reset_container
 from sandbox_runner.stream import read_frame, write_frame
 from sandbox_runner.watch import HarnessError
@@ -42,19 +44,21 @@ def toolchain() -> dict:
         return {}
 
 
-def uids(argv: list[str]) -> tuple[int, int]:
-    uid = int(argv[argv.index("--uid") + 1]) if "--uid" in argv else 65534
-    build_uid = int(argv[argv.index("--judge-uid") + 1]) if "--judge-uid" in argv else uid + 1
-    return uid, build_uid
+def uids(argv: list[str]) -> Uids:
+    def named(flag: str, default: int) -> int:
+        return int(argv[argv.index(flag) + 1]) if flag in argv else default
+
+    uid = named("--uid", 65534)
+    return Uids(uid, named("--judge-uid", uid + 1), named("--server-uid", uid + 2))
 
 
-def run_job(job: dict, uid: int, build_uid: int) -> dict:
+def run_job(job: dict, ids: Uids, servers: CompileServers) -> dict:
     started = time.monotonic()
     if job.get("kind") == "checker":
-        tests, compile_ms = run_checker_job(job, uid, build_uid)
+        tests, compile_ms = run_checker_job(job, ids, servers)
     else:
-        tests, compile_ms = run_program_job(job, uid, build_uid)
-    clean = reset_container(uid, build_uid)
+        tests, compile_ms = run_program_job(job, ids, servers)
+    clean = reset_container(ids.program, ids.build, ids.server)
     return {
         "id": job.get("id"),
         "tests": tests,
@@ -68,12 +72,13 @@ def main() -> int:
     if os.getpid() != 1:
         log("refusing to run: the runner must be PID 1 of its own container")
         return 2
-    uid, build_uid = uids(sys.argv)
-    if uid <= 0 or build_uid <= 0 or uid == build_uid:
+    ids = uids(sys.argv)
+    if min(ids) <= 0 or len(set(ids)) != len(ids):
         log("the sandbox uids must not be root and must differ")
         return 2
     os.environ.clear()  # commands get their environment explicitly (execute.ENV)
-    write_frame(1, {"ready": True, "uid": uid, "toolchain": toolchain()})
+    servers = CompileServers(ids.server)
+    write_frame(1, {"ready": True, "uid": ids.program, "toolchain": toolchain()})
     while True:
         try:
             job = read_frame(0)
@@ -83,7 +88,7 @@ def main() -> int:
         if job is None:
             return 0
         try:
-            reply = run_job(job, uid, build_uid)
+            reply = run_job(job, ids, servers)
         except HarnessError as exc:  # ours, before a program ran: the service retries elsewhere
             reply = {"id": job.get("id"), "error": str(exc), "clean": False}
         except Exception:

@@ -8,7 +8,7 @@ built (the root filesystem is read-only in a sandbox):
 - rust: the harness wrapper object and the launcher;
 - java: RewardMain.class, and java.base's packages with their class names (to refuse a program
   class that hides one the harness uses);
-- node: the harness preload and TypeScript's ambient declarations;
+- node: the harness preload, TypeScript's ambient declarations and its warm compiler;
 - go: links to the compiler and linker, and testify (with its dependencies) compiled against the
   toolchain's own standard library, so a test build compiles the test's package only;
 and records the toolchain versions in /opt/sandbox/toolchain.json (reported by /healthz).
@@ -106,6 +106,7 @@ def prepare_java() -> dict:
 def prepare_node() -> dict:
     support_file("harness.js", "node")
     support_file("ambient.d.ts", "node")
+    support_file("tsc_server.js", "node")
     node = first_version(sh("node", "--version"))
     tsc = first_version(sh("tsc", "--version"))
     return {"javascript": f"Node.js {node}", "typescript": f"TypeScript {tsc} (Node.js {node})"}

@@ -1,0 +1,167 @@
+"""Warm compilers: one long-lived compiler process per container and language, kept between jobs.
+
+A TypeScript compile from cold spends about a second loading the compiler and parsing its
+libraries; the warm one (support/tsc_server.js) keeps both and spends milliseconds on the
+program itself. It runs as the container's third uid (the server uid), which nothing else uses:
+the program (another uid) can neither signal nor read it, the build uid's clean-up after each
+compile step does not reach it, and the reset between jobs leaves it running (it holds nothing of
+a job but the files it wrote, which the wipe removes).
+
+A compile that overruns the compile time limit, or a server that dies (a compile-time bomb ran
+it out of memory), ends the server; the compile fails as the cold one would (`BuildFailed`) and
+the next compile starts a fresh server. A server is also replaced after `COMPILES_PER_SERVER`
+compiles, so what it caches can't grow without bound.
+
+Protocol (both ways, lines with byte counts, no escaping):
+    request: <files>\\n then per file <name>\\n<bytes>\\n<content>
+    answer:  <1 compiled, 0 not>\\n<bytes>\\n<the compiler's diagnostics>
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import time
+
+from sandbox_runner.native.execute import Limits, spawn
+from sandbox_runner.reset import kill_leftovers
+
+COMPILES_PER_SERVER = 200
+MAX_ANSWER_BYTES = 1 << 20
+
+
+class ServerFailed(Exception):
+    """The server did not answer: `status` is `timeout`, `memory` or `runtime_error`."""
+
+    def __init__(self, status: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+class CompileServer:
+    """One running server; `compile()` until it fails, then `close()`."""
+
+    def __init__(self, argv: list[str], uid: int, cwd: str, limits: Limits, env: dict) -> None:
+        self.argv, self.uid, self.limits = argv, uid, limits
+        self.pid, self.stdin, self.stdout, self.stderr = spawn(
+            argv, uid=uid, cwd=cwd, limits=limits, env=env
+        )
+        for fd in (self.stdin, self.stdout, self.stderr):
+            os.set_blocking(fd, False)
+        self.compiles = 0
+        self.stderr_tail = b""
+
+    def compile(self, files: dict[str, str], timeout_s: float) -> tuple[bool, str]:
+        request = bytearray(f"{len(files)}\n".encode())
+        for name, text in files.items():
+            data = text.encode("utf-8", "surrogatepass")
+            request += f"{name}\n{len(data)}\n".encode() + data
+        deadline = time.monotonic() + timeout_s
+        answer = self._exchange(bytes(request), deadline)
+        self.compiles += 1
+        ok, size, rest = answer.split(b"\n", 2)
+        return ok == b"1", rest[: int(size)].decode("utf-8", "replace")
+
+    def _exchange(self, request: bytes, deadline: float) -> bytes:
+        """Sends the request while reading the answer (a big request can't fill a pipe the
+        server is not reading); ServerFailed when it ends or the deadline passes."""
+        pending, answer = request, bytearray()
+        poller = select.poll()
+        poller.register(self.stdout, select.POLLIN)
+        poller.register(self.stderr, select.POLLIN)
+        poller.register(self.stdin, select.POLLOUT)
+        while not _complete(answer):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ServerFailed("timeout", "the compiler did not finish in time")
+            for fd, _ in poller.poll(remaining * 1000):
+                if fd == self.stdin:
+                    with contextlib.suppress(BlockingIOError):
+                        pending = pending[os.write(self.stdin, pending[:65536]) :]
+                    if not pending:
+                        poller.unregister(self.stdin)
+                    continue
+                chunk = _read(fd)
+                if chunk == b"":
+                    raise self._died()
+                if fd == self.stderr:
+                    self.stderr_tail = (self.stderr_tail + (chunk or b""))[-4096:]
+                elif chunk:
+                    answer += chunk
+                    if len(answer) > MAX_ANSWER_BYTES:
+                        raise ServerFailed("output_limit", "the compiler printed too much")
+        return bytes(answer)
+
+    def _died(self) -> ServerFailed:
+        kill_leftovers(self.uid)  # it ended (or closed its output): nothing writes any more
+        os.set_blocking(self.stderr, True)
+        while chunk := _read(self.stderr):
+            self.stderr_tail = (self.stderr_tail + chunk)[-4096:]
+        said = self.stderr_tail.decode("utf-8", "replace")
+        if "out of memory" in said or "allocation failed" in said:
+            return ServerFailed("memory", "the compiler ran out of memory (compile memory limit)")
+        last = said.strip().splitlines()[-1:] or ["no message"]
+        return ServerFailed("runtime_error", f"the compiler stopped: {last[0][:300]}")
+
+    def close(self) -> None:
+        kill_leftovers(self.uid)  # the server uid runs nothing else
+        for fd in (self.stdin, self.stdout, self.stderr):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, os.WNOHANG)
+
+
+def _read(fd: int) -> bytes | None:
+    """What is there (None: nothing yet, b"": the end)."""
+    try:
+        return os.read(fd, 65536)
+    except BlockingIOError:
+        return None
+    except OSError:
+        return b""
+
+
+def _complete(answer: bytearray) -> bool:
+    parts = bytes(answer).split(b"\n", 2)
+    return len(parts) == 3 and parts[1].isdigit() and len(parts[2]) >= int(parts[1])
+
+
+class CompileServers:
+    """The container's warm compilers, started on first use, by name."""
+
+    def __init__(self, uid: int) -> None:
+        self.uid = uid
+        self.running: dict[str, CompileServer] = {}
+
+    def compile(
+        self,
+        name: str,
+        argv: list[str],
+        cwd: str,
+        limits: Limits,
+        env: dict,
+        files: dict[str, str],
+    ) -> tuple[bool, str]:
+        """Compiles `files` with the server `name` (started as `argv` if none fits); ServerFailed
+        when it could not answer (it is then gone)."""
+        server = self.running.get(name)
+        if server is not None and (server.argv != argv or server.limits != limits):
+            self.stop(name)
+            server = None
+        if server is None:
+            server = self.running[name] = CompileServer(argv, self.uid, cwd, limits, env)
+        try:
+            return server.compile(files, limits.timeout_s)
+        except ServerFailed:
+            self.stop(name)
+            raise
+        finally:
+            if name in self.running and server.compiles >= COMPILES_PER_SERVER:
+                self.stop(name)
+
+    def stop(self, name: str) -> None:
+        server = self.running.pop(name, None)
+        if server is not None:
+            server.close()
