@@ -1,11 +1,12 @@
 """Warm compilers: one long-lived compiler process per container and language, kept between jobs.
 
 A TypeScript compile from cold spends about a second loading the compiler and parsing its
-libraries; the warm one (support/tsc_server.js) keeps both and spends milliseconds on the
-program itself. It runs as the container's third uid (the server uid), which nothing else uses:
-the program (another uid) can neither signal nor read it, the build uid's clean-up after each
-compile step does not reach it, and the reset between jobs leaves it running (it holds nothing of
-a job but the files it wrote, which the wipe removes).
+libraries, a Java one about 0.4 s starting a JVM and warming javac; the warm ones
+(support/tsc_server.js, support/JavacServer.java) keep all that and spend milliseconds on the
+program itself. An image has at most one. It runs as the container's third uid (the server
+uid), which nothing else uses: the program (another uid) can neither signal nor read it, the
+build uid's clean-up after each compile step does not reach it, and the reset between jobs
+leaves it running (it holds nothing of a job but the files it wrote, which the wipe removes).
 
 A compile that overruns the compile time limit, or a server that dies (a compile-time bomb ran
 it out of memory), ends the server; the compile fails as the cold one would (`BuildFailed`) and

@@ -3,9 +3,9 @@
 Processes (one container): PID 1 (this runner, root with only SETUID, SETGID and KILL), the
 commands it starts one at a time (`execute.py`): compilers as the build uid, tests and checkers
 as the program uid; and a warm compiler kept between jobs, as the server uid
-(`compile_server.py`; TypeScript's). The three uids are the container's own and differ from
-root, so nothing they run can signal the runner or read its memory; what was built in
-/tmp/build the program uid can run but not change. After every job every process of the
+(`compile_server.py`; TypeScript's or Java's). The three uids are the container's own and
+differ from root, so nothing they run can signal the runner or read its memory; what was built
+in /tmp/build the program uid can run but not change. After every job every process of the
 program uid is killed and /tmp and /dev/shm are wiped (`reset.py`); when that can't be proven,
 the reply says `clean: false` and the service replaces the container.
 

@@ -6,8 +6,8 @@ built (the root filesystem is read-only in a sandbox):
   posix_spawn) and bits/stdc++.h precompiled with the flags programs are compiled with (g++
   then reads one file instead of parsing 50 000 lines);
 - rust: the harness wrapper object and the launcher;
-- java: RewardMain.class, and java.base's packages with their class names (to refuse a program
-  class that hides one the harness uses);
+- java: RewardMain.class, the warm javac (JavacServer.class), and java.base's packages with
+  their class names (to refuse a program class that hides one the harness uses);
 - node: the harness preload, TypeScript's ambient declarations and its warm compiler;
 - go: links to the compiler and linker, and testify (with its dependencies) compiled against the
   toolchain's own standard library, so a test build compiles the test's package only;
@@ -83,9 +83,11 @@ def prepare_rust() -> dict:
 
 
 def prepare_java() -> dict:
-    source = support_file("RewardMain.java", "java")
-    sh("javac", "-d", os.path.dirname(source), source)
-    os.remove(source)
+    for name in ("RewardMain.java", "JavacServer.java"):
+        source = support_file(name, "java")
+        sh("javac", "-d", os.path.dirname(source), source)
+        os.remove(source)
+    os.makedirs(f"{SUPPORT}/java/nothing")  # the warm javac's class path: programs bring all
     java_home = os.path.dirname(os.path.dirname(os.path.realpath(shutil.which("javac") or "")))
     listing = sh(os.path.join(java_home, "bin", "jimage"), "list", f"{java_home}/lib/modules")
     packages: dict[str, list[str]] = {}
