@@ -13,6 +13,7 @@ needs (no gold answer, no tests) gives no item: it is not sent, and its result i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -34,6 +35,8 @@ class Columns:
     tests: str = "tests"
     test: str = "test"
     entry_point: str = "entry_point"
+    language: str = "language"  # optional column: the row's programming language
+    checker: str = "checker"  # optional column: a stdin/stdout checker {"language", "source"}
 
 
 @dataclass(frozen=True)
@@ -102,18 +105,29 @@ def gold_answer(row: Row, column: str) -> Any:
     return None if isinstance(gold, bool) else gold
 
 
-def code_fields(row: Row, columns: Columns) -> dict[str, Any] | None:
-    """The `/code` test fields of a row: `tests`, or `test` + `entry_point`; None if neither."""
+def code_fields(row: Row, columns: Columns, language: str | None = None) -> dict[str, Any] | None:
+    """The `/code` test fields of a row: `tests`, or `test` + `entry_point` (another language
+    than Python: `test` alone, its harness), with the row's language (else `language`) and
+    checker; None if it has no tests."""
+    language = row.get(columns.language) or language
+    extra: dict[str, Any] = {"language": str(language)} if language else {}
+    checker = row.get(columns.checker)
+    if isinstance(checker, str) and checker.strip():  # datasets often keep it as JSON text
+        checker = json.loads(checker)
+    if isinstance(checker, Mapping):
+        extra["checker"] = {str(k): str(v) for k, v in checker.items()}
     tests = row.get(columns.tests)
     if tests is not None and len(tests) > 0:  # an empty list would fail that item
         if isinstance(tests, str):
-            return {"tests": [tests]}
+            return {"tests": [tests], **extra}
         # assert strings stay strings; stdin/stdout cases stay dicts (JSON-ready)
-        return {"tests": [dict(t) if isinstance(t, Mapping) else str(t) for t in tests]}
+        return {"tests": [dict(t) if isinstance(t, Mapping) else str(t) for t in tests], **extra}
     test, entry_point = row.get(columns.test), row.get(columns.entry_point)
-    if test is None or entry_point is None:
+    if test is None:
         return None
-    return {"test": str(test), "entry_point": str(entry_point)}
+    if entry_point is None:  # a harness: what other languages' tests are
+        return {"test": str(test), **extra} if language and language != "python" else None
+    return {"test": str(test), "entry_point": str(entry_point), **extra}
 
 
 def math_spec(
@@ -156,11 +170,12 @@ def code_spec(
     memory_mb: int | None = None,
     columns: Columns = Columns(),
     name: str = "code_reward",
+    language: str | None = None,
 ) -> RewardSpec:
-    """Limits left as None take the server's defaults."""
+    """Limits left as None take the server's defaults; `language` is for rows without one."""
 
     def build(text: str, row: Row) -> dict[str, Any] | None:
-        fields = code_fields(row, columns)
+        fields = code_fields(row, columns, language)
         return None if fields is None else {"completion": text, **fields}
 
     limits = {

@@ -250,16 +250,21 @@ def remote_code_reward(
     entry_point_column: str = "entry_point",
     name: str = "code_reward",
     mode: Mode = "auto",
+    language: str | None = None,
 ) -> RewardFunc:
     """Runs the completion's code against the item's tests in the service's sandbox (`/code`).
 
     Tests come from `tests_column` (a list of MBPP-style asserts or `{"stdin", "stdout"}` cases)
-    or from `test_column` plus `entry_point_column` (HumanEval-style `check(candidate)`). Items
-    with neither get `None`. Limits left as None are the service's defaults. The code runs in the
-    service's sandbox, never in this process.
+    or from `test_column` plus `entry_point_column` (HumanEval-style `check(candidate)`; in
+    another language than Python, `test_column` alone holds the test harness). A row's
+    `language` column (else `language`, else Python) names its programming language, and a
+    `checker` column, a stdin/stdout checker. Items with no tests get `None`. Limits left as None
+    are the service's defaults. The code runs in the service's sandbox, never in this process.
     """
     columns = Columns(tests=tests_column, test=test_column, entry_point=entry_point_column)
-    spec = code_spec(timeout_s=timeout_s, memory_mb=memory_mb, columns=columns, name=name)
+    spec = code_spec(
+        timeout_s=timeout_s, memory_mb=memory_mb, columns=columns, name=name, language=language
+    )
     return reward_function(spec, client, mode)
 
 

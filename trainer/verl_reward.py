@@ -13,13 +13,15 @@ still sees batches. Which reward applies follows verl's dataset conventions (`da
   `aime*`, `numina_*`, ...): `/math` with `latex` (math-verify, `\\boxed{}` answers);
 - code sources (`codecontests`, `apps`, `codeforces`, `taco`): `/code`, with the tests in
   `ground_truth` as verl keeps them (`{"inputs": [...], "outputs": [...]}` for stdin/stdout,
-  plus `"fn_name"` for call-based tests), or in the service's own `/code` fields;
+  plus `"fn_name"` for call-based tests), or in the service's own `/code` fields (`language`
+  and `checker` included);
 - any other source: set `reward_kwargs.kind=math|code` (else the first sample fails loudly).
 
 `reward_kwargs` (each optional): `url` (else `REWARD_URL`), `kind`, `math_extract`
 (`gsm8k|flexible|latex`), `math_rewards` (e.g. `{correct: 1, wrong: 0, missing: 0}` for verl's
 0/1 convention; the service's defaults otherwise), `timeout_s` and `memory_mb` (per code test),
-`compare`, `abs_tol`, `rel_tol` (the checker for stdin/stdout tests; see /code),
+`language` (code samples' programming language when their ground_truth names none; Python
+otherwise), `compare`, `abs_tol`, `rel_tol` (the rule for stdin/stdout tests; see /code),
 `unscored_score`, `max_wait_ms` (coalescing wait, 5) and `max_retries` (the client's, 4). An
 unknown key is an error, so a typo does not go unnoticed.
 
@@ -56,6 +58,8 @@ LATEX_PREFIXES = ("aime", "numina_")
 CODE_SOURCES = frozenset({"codecontests", "apps", "codeforces", "taco"})
 SERVICE_CODE_FIELDS = frozenset(
     {
+        "language",
+        "checker",
         "tests",
         "test",
         "entry_point",
@@ -116,6 +120,7 @@ def score_request(
     timeout_s: float | None = None,
     memory_mb: int | None = None,
     checker: Mapping[str, Any] | None = None,
+    language: str | None = None,
 ) -> ScoreRequest:
     """The service request for one verl sample (pure: no I/O)."""
     resolved = kind_of(data_source, kind)
@@ -130,8 +135,10 @@ def score_request(
     code_options = {"limits": limits} if limits else {}
     tests = code_tests(ground_truth)
     stdio = isinstance(tests.get("tests"), list) and isinstance(tests["tests"][0], Mapping)
-    if checker and stdio:  # reward_kwargs' compare rule, unless the sample sets its own
-        tests = {**{k: v for k, v in checker.items() if v is not None}, **tests}
+    if checker and stdio and "checker" not in tests:  # reward_kwargs' rule, unless the sample
+        tests = {**{k: v for k, v in checker.items() if v is not None}, **tests}  # has its own
+    if language and "language" not in tests:  # reward_kwargs' language, unless the sample's
+        tests = {"language": language, **tests}
     item = {"completion": solution_str, **tests}
     return ScoreRequest("code", item, code_options)
 
@@ -219,6 +226,7 @@ class _Options:
     math_rewards: Mapping[str, float] | None = None
     timeout_s: float | None = None
     memory_mb: int | None = None
+    language: str | None = None
     compare: str | None = None
     abs_tol: float | None = None
     rel_tol: float | None = None
@@ -251,6 +259,7 @@ def _prepare(
         timeout_s=options.timeout_s,
         memory_mb=options.memory_mb,
         checker={k: getattr(options, k) for k in CHECKER_FIELDS},
+        language=options.language,
     )
     return options, request
 

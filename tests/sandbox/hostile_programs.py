@@ -64,7 +64,20 @@ def c_family(language: str) -> dict[str, dict]:
         "huge output": 'int main(void) { for (;;) fputs("ok ok ok ok ok ok ok ok\\n", stdout); }',
         "compile-time bomb: #include /dev/zero": '#include "/dev/zero"\nint main(void) { return 0; }',
     }
+    # a string constant of 10^8 x 64 bytes, spelt in a few lines
+    levels = "".join(f"#define A{i} " + " ".join([f"A{i - 1}"] * 10) + "\n" for i in range(1, 9))
+    attacks["compile-time bomb: a huge embedded constant"] = (
+        f'#define A0 "{"x" * 64}"\n{levels}const char *big = A8;\n'
+        "int main(void) { return big[12345]; }"
+    )
     items = {name: stdio(language, include + body) for name, body in attacks.items()}
+    if language == "cpp":
+        items["compile-time bomb: templates that never end"] = stdio(
+            language,
+            "template <int N> struct Grow { static const long v = Grow<N + 1>::v + Grow<N + 2>::v; };\n"
+            "constexpr long spin(long n) { long s = 0; for (long i = 0; i < n; i++) s += i % 7; return s; }\n"
+            "constexpr long x = spin(1L << 40);\nint main() { return Grow<0>::v + x; }",
+        )
     wrong = WRONG_ADD[language]
     items["exit-code hack: exit(0) and a success line"] = harness(
         language,

@@ -25,7 +25,9 @@ pytestmark = pytest.mark.docker
 def docker_service_url() -> Iterator[str]:
     require_docker()
     with reward_service_process(
-        REWARD_SANDBOX_BACKEND="docker", REWARD_SANDBOX_POOL_SIZE="2"
+        REWARD_SANDBOX_BACKEND="docker",
+        REWARD_SANDBOX_POOL_SIZE="2",
+        REWARD_SANDBOX_LANGUAGES="python,cpp",
     ) as url:
         code = httpx.get(f"{url}/healthz", timeout=5).json()["backends"]["code"]
         if not code.get("ready"):
@@ -102,3 +104,30 @@ def test_score_reward_sends_the_tests_for_a_code_component(docker_service_url: s
         func(prompts=["p"] * 2, completions=completions, tests=[["assert f() == 1"]] * 2)
     )
     assert rewards == [pytest.approx(1.2), pytest.approx(0.0)]
+
+
+def test_code_reward_in_another_language_from_its_columns(docker_service_url: str) -> None:
+    """C++ rows: a harness in the `test` column (no entry point), the language from the row's
+    `language` column or from the reward's default, a checker from the `checker` column."""
+    client = RewardClient(ClientConfig(url=docker_service_url, max_retries=1))
+    add = "```cpp\nint add(int a, int b) { return a + b; }\n```"
+    echo = "```cpp\n#include <iostream>\nint main() { int n; std::cin >> n; std::cout << n; }\n```"
+    harness = "#include <cassert>\nint main() { assert(add(2, 2) == 4); }\n"
+    accept_even = {
+        "language": "python",
+        "source": "import sys\nsys.exit(int(open(sys.argv[2]).read()) % 2)\n",
+    }
+    by_column = remote_code_reward(client, mode="async")
+    rewards = asyncio.run(
+        by_column(
+            prompts=["p", "p"],
+            completions=[add, echo],
+            test=[harness, None],
+            tests=[None, [{"stdin": "4", "stdout": ""}, {"stdin": "5", "stdout": ""}]],
+            language=["cpp", "c++"],
+            checker=[None, accept_even],
+        )
+    )
+    assert rewards == [1.0, 0.5]
+    by_default = remote_code_reward(client, mode="async", language="cpp")
+    assert asyncio.run(by_default(prompts=["p"], completions=[add], test=[harness])) == [1.0]

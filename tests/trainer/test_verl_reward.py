@@ -88,6 +88,11 @@ def test_verl_code_ground_truths_become_service_tests() -> None:
     assert "compare" not in asserts.item  # a checker is for stdin/stdout tests only
     limited = score_request("apps", "x", {"tests": ["assert 1"]}, timeout_s=2, memory_mb=256)
     assert limited.options == {"limits": {"timeout_s": 2, "memory_mb": 256}}
+    cpp = score_request("codecontests", "x", {"inputs": ["1"], "outputs": ["1"]}, language="cpp")
+    assert cpp.item["language"] == "cpp"
+    java = {"tests": [{"stdin": "", "stdout": ""}], "language": "java"}
+    own = score_request("apps", "x", java, language="cpp")
+    assert own.item["language"] == "java"  # the sample's own language wins
 
 
 @pytest.mark.parametrize(
@@ -190,13 +195,19 @@ def test_verl_code_sources_run_in_the_sandbox() -> None:
     adder = "```python\ndef add(a, b):\n    return a + b\n```"
     apps = '{"inputs": ["2\\n", "5\\n"], "outputs": ["4\\n", "10\\n"]}'
     taco = {"inputs": [[1, 2], [3, 4]], "outputs": [[3], [7]], "fn_name": "add"}
-    with running_service(REWARD_SANDBOX_POOL_SIZE="1") as url:
+    doubler_cpp = (
+        "```cpp\n#include <iostream>\nint main() { int n; std::cin >> n; std::cout << 2 * n; }\n```"
+    )
+    with running_service(
+        REWARD_SANDBOX_POOL_SIZE="1", REWARD_SANDBOX_LANGUAGES="python,cpp"
+    ) as url:
 
         async def run() -> list[dict[str, Any]]:
             return await asyncio.gather(
                 compute_score("apps", doubler, apps, url=url),
                 compute_score("taco", adder, taco, url=url),
                 compute_score("codecontests", "```python\nprint(3)\n```", apps, url=url),
+                compute_score("codecontests", doubler_cpp, apps, url=url, language="cpp"),
             )
 
         results = asyncio.run(run())
@@ -204,6 +215,7 @@ def test_verl_code_sources_run_in_the_sandbox() -> None:
         (1.0, "passed"),
         (1.0, "passed"),
         (0.0, "failed"),
+        (1.0, "passed"),
     ]
 
 
