@@ -88,7 +88,7 @@ def main() -> None:
     parser.add_argument("--in-flight", type=int, default=64)
     args = parser.parse_args()
     met = True
-    with running_service(REWARD_SANDBOX_BACKEND="docker") as url:
+    with running_service(REWARD_SANDBOX_BACKEND="docker", REWARD_SANDBOX_LANGUAGES="python") as url:
         client = RewardClient(ClientConfig(url=url, max_concurrency=8))
         for name, calls, target in (
             ("math", math_calls(args.samples), 5.0),

@@ -147,7 +147,7 @@ def main() -> None:
     n = len(problems)
     print(f"HumanEval: {n} canonical solutions, HumanEval form (program + test + check)")
     with (
-        running_service(REWARD_SANDBOX_BACKEND="docker") as url,
+        running_service(REWARD_SANDBOX_BACKEND="docker", REWARD_SANDBOX_LANGUAGES="python") as url,
         httpx.Client(base_url=url, timeout=300) as client,
     ):
         service, sustained = bench_service(client, problems, args.rounds)

@@ -106,6 +106,7 @@ def main() -> None:
         "math: 4096 items": ("math", math_items(4096), 256),
     }
     env = {"REWARD_SANDBOX_POOL_SIZE": str(args.pool_size), "REWARD_LOG_LEVEL": "warning"}
+    env["REWARD_SANDBOX_LANGUAGES"] = "python"  # the loads are Python's
     figures: dict[str, dict[str, float]] = {}
 
     print(f"plain service, pool of {args.pool_size} ...", flush=True)

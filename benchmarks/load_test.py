@@ -286,7 +286,9 @@ def main() -> int:
     else:
         from reward_service.testing import running_service
 
-        with running_service(REWARD_SANDBOX_BACKEND="docker") as url:
+        with running_service(
+            REWARD_SANDBOX_BACKEND="docker", REWARD_SANDBOX_LANGUAGES="python"
+        ) as url:
             report = load(url)
     print(f"{args.clients} clients, batches of {args.batch}, {report.duration_s:.1f} s")
     for line in report.lines():
