@@ -10,6 +10,7 @@ import secrets
 import select
 import signal
 import time
+from collections.abc import Callable
 
 from sandbox_runner.child import STATUSES, child_main, short, verdict_prefix
 from sandbox_runner.compare import outputs_match
@@ -75,68 +76,92 @@ def watch(pid: int, job: dict, test: dict, seen: Watched, fds: tuple, token: str
     stdin_w, out_r, err_r, verdict_r = fds
     # a lone surrogate in the input goes through as its UTF-8-style bytes: the program sees
     # undecodable input, the runner doesn't crash
-    pending_input = test.get("stdin", "").encode("utf-8", "surrogatepass")
-    limit = job["limits"]["output_bytes"]
-    deadline = time.monotonic() + job["limits"]["timeout_s"]
+    stdin = test.get("stdin", "").encode("utf-8", "surrogatepass")
+    verdicts = bytearray()
+    readers = {out_r: seen.stdout, err_r: seen.stderr, verdict_r: verdicts}
+    limits = job["limits"]
+    followed = follow(
+        pid, limits["timeout_s"], limits["output_bytes"], stdin, stdin_w, readers, kill_uid, uid
+    )
+    seen.timed_out, seen.output_exceeded, seen.wait_status = followed
+    seen.verdicts = parse_verdicts(bytes(verdicts), token)
+
+
+def follow(
+    pid: int,
+    timeout_s: float,
+    cap: int,
+    stdin: bytes,
+    stdin_w: int,
+    readers: dict[int, bytearray],
+    end_others: Callable[[int], object],
+    uid: int,
+) -> tuple[bool, bool, int]:
+    """Watches child `pid` to its end: feeds it `stdin` on `stdin_w` (closed here), reads its
+    pipes into `readers` (the first two, stdout and stderr, count towards `cap` bytes), kills
+    its process group at the deadline or the cap, reaps it, then `end_others(uid)` stops any
+    writer it left behind and what they wrote is taken from the pipes.
+    Returns (timed_out, output_exceeded, wait_status)."""
+    deadline = time.monotonic() + timeout_s
+    counted = list(readers.values())[:2]
+    timed_out = exceeded = exited = False
     pidfd = open_pidfd(pid)
     poller = select.poll()
-    readers = {out_r: seen.stdout, err_r: seen.stderr, verdict_r: bytearray()}
     for fd in readers:
         os.set_blocking(fd, False)
         poller.register(fd, select.POLLIN)
     if pidfd >= 0:
         poller.register(pidfd, select.POLLIN)
-    if pending_input:
-        os.set_blocking(stdin_w, False)
-        poller.register(stdin_w, select.POLLOUT)
+    pending, writing = stdin, stdin_w
+    if pending:
+        os.set_blocking(writing, False)
+        poller.register(writing, select.POLLOUT)
     else:
-        os.close(stdin_w)
-        stdin_w = -1
-    exited = False
+        os.close(writing)
+        writing = -1
     try:
         while not exited:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                seen.timed_out = True
+                timed_out = True
                 break
-            if pidfd < 0:  # no pidfd: poll for the exit every millisecond
+            if pidfd < 0:  # no pidfd: look for the exit every millisecond
                 remaining = min(remaining, 0.001)
                 exited = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
             for fd, _event in poller.poll(remaining * 1000):
                 if fd == pidfd:
                     exited = True
-                elif fd == stdin_w:
+                elif fd == writing:
                     try:
-                        pending_input = pending_input[os.write(stdin_w, pending_input[:65536]) :]
+                        pending = pending[os.write(writing, pending[:65536]) :]
                     except BlockingIOError:
                         pass
-                    except BrokenPipeError:  # the program stopped reading: fine
-                        pending_input = b""
-                    if not pending_input:
-                        poller.unregister(stdin_w)
-                        os.close(stdin_w)
-                        stdin_w = -1
+                    except OSError:  # the program stopped reading: fine
+                        pending = b""
+                    if not pending:
+                        poller.unregister(writing)
+                        os.close(writing)
+                        writing = -1
                 else:
-                    drain(fd, readers[fd], limit, poller)
-            if len(seen.stdout) + len(seen.stderr) > limit:
-                seen.output_exceeded = True
+                    drain(fd, readers[fd], cap, poller)
+            if sum(len(buffer) for buffer in counted) > cap:
+                exceeded = True
                 break
         if not exited:  # timeout or output cap: its whole process group goes
             for kill in (os.killpg, os.kill):
                 with contextlib.suppress(ProcessLookupError):
                     kill(pid, signal.SIGKILL)
-        _, seen.wait_status = os.waitpid(pid, 0)
-        kill_uid(uid)  # stop any writer left behind, then take what is already in the pipes
+        _, wait_status = os.waitpid(pid, 0)
+        end_others(uid)  # stop any writer left behind, then take what is already in the pipes
         for fd, buffer in readers.items():
-            drain(fd, buffer, limit, None, until_empty=True)
+            drain(fd, buffer, cap, None, until_empty=True)
     finally:
         if pidfd >= 0:
             os.close(pidfd)
-        if stdin_w >= 0:
-            os.close(stdin_w)
-    if len(seen.stdout) + len(seen.stderr) > limit:
-        seen.output_exceeded = True
-    seen.verdicts = parse_verdicts(bytes(readers[verdict_r]), token)
+        if writing >= 0:
+            os.close(writing)
+    exceeded = exceeded or sum(len(buffer) for buffer in counted) > cap
+    return timed_out, exceeded, wait_status
 
 
 def open_pidfd(pid: int) -> int:

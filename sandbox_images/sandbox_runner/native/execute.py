@@ -20,18 +20,16 @@ import contextlib
 import fcntl
 import os
 import resource
-import select
 import signal
 import time
 from dataclasses import dataclass
 
 from sandbox_runner.reset import kill_leftovers
-from sandbox_runner.watch import HarnessError, drain, exit_detail, oom_kills, open_pidfd
+from sandbox_runner.watch import HarnessError, exit_detail, follow, oom_kills
 
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
 LAUNCHER = "/opt/sandbox/support/launch"
 FAIL_FD = 5  # where the launcher reports a failure before its exec
-READ_WINDOW_S = 0.05  # longest poll wait; a deadline is checked at least this often
 
 
 @dataclass(frozen=True)
@@ -129,7 +127,15 @@ def run(
             os.waitpid(pid, 0)
             raise HarnessError(f"could not start {argv[0]}: {failure.decode(errors='replace')}")
         ran = Ran()
-        _watch(pid, uid, ran, limits, stdin, stdin_w, out_r, err_r, verdict_r)
+        stdout, stderr, verdict = bytearray(), bytearray(), bytearray()
+        readers = {out_r: stdout, err_r: stderr}
+        if verdict_r >= 0:
+            readers[verdict_r] = verdict
+        writing, stdin_w = stdin_w, -1  # follow() closes it
+        ran.timed_out, ran.output_exceeded, ran.wait_status = follow(
+            pid, limits.timeout_s, limits.output_bytes, stdin, writing, readers, kill_leftovers, uid
+        )
+        ran.stdout, ran.stderr, ran.verdict = bytes(stdout), bytes(stderr), bytes(verdict)
         ran.elapsed_s = time.monotonic() - started
         # unknown counter (-1): a SIGKILL nobody else sent is most likely the OOM killer
         ran.oom_killed = oom_before < 0 or oom_kills() > oom_before
@@ -260,83 +266,3 @@ def _read_all(fd: int) -> bytes:
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
-
-
-def _watch(
-    pid: int,
-    uid: int,
-    ran: Ran,
-    limits: Limits,
-    stdin: bytes,
-    stdin_w: int,
-    out_r: int,
-    err_r: int,
-    verdict_r: int,
-) -> None:
-    deadline = time.monotonic() + limits.timeout_s
-    cap = limits.output_bytes
-    stdout, stderr, verdict = bytearray(), bytearray(), bytearray()
-    readers = {out_r: stdout, err_r: stderr}
-    if verdict_r >= 0:
-        readers[verdict_r] = verdict
-    pidfd = open_pidfd(pid)
-    poller = select.poll()
-    for fd in readers:
-        os.set_blocking(fd, False)
-        poller.register(fd, select.POLLIN)
-    if pidfd >= 0:
-        poller.register(pidfd, select.POLLIN)
-    pending = stdin
-    writing = stdin_w
-    if pending:
-        os.set_blocking(writing, False)
-        poller.register(writing, select.POLLOUT)
-    else:
-        os.close(writing)
-        writing = -1
-    exited = False
-    try:
-        while not exited:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                ran.timed_out = True
-                break
-            wait_s = min(remaining, READ_WINDOW_S)
-            if pidfd < 0:  # no pidfd: look for the exit every millisecond
-                wait_s = min(wait_s, 0.001)
-                exited = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-            for fd, _event in poller.poll(wait_s * 1000):
-                if fd == pidfd:
-                    exited = True
-                elif fd == writing:
-                    try:
-                        pending = pending[os.write(writing, pending[:65536]) :]
-                    except BlockingIOError:
-                        pass
-                    except OSError:  # it stopped reading: fine
-                        pending = b""
-                    if not pending:
-                        poller.unregister(writing)
-                        os.close(writing)
-                        writing = -1
-                else:
-                    drain(fd, readers[fd], cap, poller)
-            if len(stdout) + len(stderr) > cap:
-                ran.output_exceeded = True
-                break
-        if not exited:  # timeout or output cap: its whole process group goes
-            for kill in (os.killpg, os.kill):
-                with contextlib.suppress(ProcessLookupError):
-                    kill(pid, signal.SIGKILL)
-        _, ran.wait_status = os.waitpid(pid, 0)
-    finally:
-        if pidfd >= 0:
-            os.close(pidfd)
-        if writing >= 0:
-            os.close(writing)
-    kill_leftovers(uid)  # what it left running: no writer outlives it
-    for fd, buffer in readers.items():  # what writers left behind is still in the pipes
-        drain(fd, buffer, cap, None, until_empty=True)
-    if len(stdout) + len(stderr) > cap:
-        ran.output_exceeded = True
-    ran.stdout, ran.stderr, ran.verdict = bytes(stdout), bytes(stderr), bytes(verdict)
