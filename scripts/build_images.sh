@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the sandbox execution images (sandbox_images/<family>/Dockerfile), offline when no
-# registry answers. One image per family of languages:
+# Builds the sandbox execution images (sandbox_images/python/Dockerfile, and
+# sandbox_images/native/Dockerfile once per FAMILY), offline when no registry answers. One image
+# per family of languages:
 #
 #   python  reward-sandbox-python  Python                    (BASE_IMAGE, default python:3.12-slim)
 #   cpp     reward-sandbox-cpp     C and C++ (GCC 12)        (NATIVE_BASE_IMAGE, default
@@ -67,10 +68,15 @@ image_of() {
   if [[ "$1" == python ]]; then echo "$SANDBOX_IMAGE"; else echo "${SANDBOX_IMAGE_PREFIX}$1:latest"; fi
 }
 
-# The hash covers the build inputs (names and contents), so any edit triggers a rebuild.
+dockerfile_of() {
+  if [[ "$1" == python ]]; then echo python; else echo native; fi
+}
+
+# The hash covers the build inputs (names and contents) and the family, so any edit triggers a
+# rebuild.
 sources_hash() {
-  (cd "$CONTEXT" && find "$1" sandbox_runner .dockerignore -type f ! -path '*/__pycache__/*' -print0 \
-    | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+  (cd "$CONTEXT" && { echo "$1"; find "$(dockerfile_of "$1")" sandbox_runner .dockerignore -type f \
+    ! -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16)
 }
 
 pick_base() {  # $1: the family's preferred base image
@@ -121,8 +127,9 @@ build_family() {
   if [[ "$family" == python ]]; then base="$(pick_base "$BASE_IMAGE")"; else base="$(pick_base "$NATIVE_BASE_IMAGE")"; fi
   log "building $image on $base"
   started=$SECONDS
-  if ! docker build -q --build-arg BASE_IMAGE="$base" --label "reward-sandbox.sources=$hash" \
-      -f "$CONTEXT/$family/Dockerfile" -t "$image" "$CONTEXT" >/dev/null; then
+  if ! docker build -q --build-arg BASE_IMAGE="$base" --build-arg FAMILY="$family" \
+      --label "reward-sandbox.sources=$hash" -f "$CONTEXT/$(dockerfile_of "$family")/Dockerfile" \
+      -t "$image" "$CONTEXT" >/dev/null; then
     log "building $image failed"
     exit 1
   fi

@@ -1,4 +1,4 @@
-"""Image build step: `python3 prepare.py FAMILY` (see each sandbox_images/*/Dockerfile).
+"""Image build step: `python3 prepare.py FAMILY` (see sandbox_images/native/Dockerfile).
 
 Makes what the runner needs at run time under /opt/sandbox/support, once, while the image is
 built (the root filesystem is read-only in a sandbox):
