@@ -7,7 +7,10 @@ image, under `checker_limits`) with testlib's convention: `checker input output 
 accepts; it may print a score in [0, 1] as the last line of its stdout for partial credit
 (nothing printed: 1). Exit code 3 (testlib's `_fail`), a crash, a limit or a checker that does
 not compile means the checker is broken: the item is `error` with a null reward (the dataset's
-fault, not the policy's). Any other exit code rejects.
+fault, not the policy's). Any other exit code rejects. A checker that fails on some cases of a
+job but judges the others is not broken: the output it failed on fails that test (a program must
+not escape its penalty with an output that crashes the checker); a checker that judges no case
+of its job is, for every item in the job.
 
 The flow: the program's tests run first, the runner keeping each output instead of comparing
 it; every test that ran cleanly becomes a case of a checker job, one job per distinct checker
@@ -110,17 +113,29 @@ def judge_with_checkers(
         if verdict.infra_error is not None:
             lost.update(dict.fromkeys(items, f"the checker could not run: {verdict.infra_error}"))
             continue
-        failure = next((v for v in verdict.tests if v.status not in ("passed", "failed")), None)
-        if failure is not None or len(verdict.tests) != len(group.origins):
+        judged = [v.status in ("passed", "failed") for v in verdict.tests]
+        if len(verdict.tests) != len(group.origins) or not any(judged):
+            failure = next((v for v in verdict.tests if v.status not in ("passed", "failed")), None)
             why = (failure.detail if failure else None) or "it gave no verdict"
             if not why.startswith("the checker"):
                 why = f"the checker failed: {why}"
             broken.update(dict.fromkeys(items, why))
             continue
-        for (index, number), judged in zip(group.origins, verdict.tests, strict=True):
-            tests[index][number] = TestResult(
-                status=judged.status, detail=judged.detail, judged_in="outside", score=judged.score
-            )
+        for (index, number), result in zip(group.origins, verdict.tests, strict=True):
+            if result.status in ("passed", "failed"):
+                tests[index][number] = TestResult(
+                    status=result.status,
+                    detail=result.detail,
+                    judged_in="outside",
+                    score=result.score,
+                )
+            else:  # it judged other outputs: this one is what it failed on
+                tests[index][number] = TestResult(
+                    status="failed",
+                    detail=f"{result.detail} (on this output)",
+                    judged_in="outside",
+                    score=0.0,
+                )
     checked = []
     for index, outcome in enumerate(outcomes):
         if index in lost:

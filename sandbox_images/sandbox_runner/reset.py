@@ -59,6 +59,10 @@ def kill_leftovers(uid: int, timeout_s: float = 2.0) -> bool:
             while os.waitpid(-1, os.WNOHANG)[0]:
                 pass
         if not uid_alive(uid):
+            # what died since the last reap is a zombie still counted by RLIMIT_NPROC: reap it
+            with contextlib.suppress(ChildProcessError):
+                while os.waitpid(-1, os.WNOHANG)[0]:
+                    pass
             return True
         if time.monotonic() > deadline:
             return False

@@ -26,7 +26,8 @@ OOM_FILES = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.
 class HarnessError(Exception):
     """Our side of a test failed before the program ran (no pipe, no fork, the child could not
     drop privileges): the job's reply is an error and the service retries on a fresh container.
-    Nothing a program does can cause it."""
+    Nothing a program does can cause it (the compiled languages' runner raises ProgramFault for
+    what a program can break: native/execute.py)."""
 
 
 class Watched:

@@ -166,3 +166,22 @@ async def test_many_cases_are_split_across_checker_jobs() -> None:
     assert result.reward == 1.0
     sizes = [len(job.tests) for job in sandbox.jobs if job.kind == "checker"]
     assert sizes == [CASES_PER_JOB, 1]
+
+
+async def test_an_output_that_crashes_a_working_checker_fails_only_its_test() -> None:
+    """The checker judged the other items' outputs: the one it crashed on is that test's
+    failure, not a broken checker (a program can't buy a null reward with a nasty output)."""
+
+    def crash_on_seven(job: Job, test: ProgramTest) -> TestResult:
+        if job.kind == "checker" and test.output == "7":
+            return TestResult(status="runtime_error", detail="the checker failed: exit code 3")
+        return program_outputs(job, test)
+
+    body = {"completion": CPP, "language": "cpp", "tests": [{"stdin": "7", "stdout": "7"}]}
+    nasty = CodeItem.model_validate({**body, "checker": CHECKER})
+    honest = CodeItem.model_validate({**body, "tests": STDIO, "checker": CHECKER})
+    sandbox = ScriptedSandbox(crash_on_seven)
+    bad, good = await grade_code_items(sandbox, [nasty, honest], SandboxLimits())
+    assert (good.status, good.reward) == ("passed", 1.0)
+    assert (bad.status, bad.reward) == ("failed", 0.0)
+    assert "on this output" in (bad.tests[0].detail or "")

@@ -94,6 +94,17 @@ def c_family(language: str) -> dict[str, dict]:
         "int add(int a, int b) { if (!got) got = syscall(SYS_read, 3, grabbed, 64);\n"
         "  if (got > 0) syscall(SYS_write, 4, grabbed, got); exit(0); }",
     )
+    items["#line to hide a #define assert from the preprocessor's account"] = harness(
+        language, f'#line 1 "/usr/include/stdio.h"\n#define assert(x) ((void)0)\n{wrong}'
+    )
+    items["a chmod 0 working directory (an infra_error for its next test)"] = {
+        "language": language,
+        "completion": fenced(
+            language,
+            f'{include}#include <sys/stat.h>\nint main(void) {{ chmod(".", 0); return 0; }}',
+        ),
+        "tests": [{"stdin": "", "stdout": "ok"}, {"stdin": "", "stdout": "ok"}],
+    }
     return items
 
 
@@ -154,6 +165,12 @@ def java() -> dict[str, dict]:
         '        byte[] token = new java.io.FileInputStream("/dev/fd/3").readAllBytes();\n'
         '        new java.io.FileOutputStream("/dev/fd/4").write(token);\n    }\n}\n',
     )
+    items["a public class with an empty main before the harness's class"] = harness(
+        "java",
+        "public class Z { public static void main(String[] a) {} }\n"
+        "class Problem {\n    public static long add(long x, long y) { return x - y; }",
+        "\n    public static void main(String[] args) {\n    assert(add(1l, 2l) == 3l);\n    }\n}\n",
+    )
     return items
 
 
@@ -213,6 +230,17 @@ def node(language: str) -> dict[str, dict]:
         else f"try {{ console.assert = () => {{}}; }} catch (e) {{}}\n{wrong}",
         "console.assert(add(1, 2) === 3);\n",
     )
+    items["swallowing the failed assertion (uncaughtException)"] = harness(
+        language, f"process.on('uncaughtException', () => {{}});\n{wrong}"
+    )
+    items["a require of its own that hands the harness a fake assert"] = harness(
+        language,
+        ("function require(name: string): any" if typed else "function require(name)")
+        + " { return new Proxy({}, { get: () => () => true }); }\n"
+        + wrong,
+    )
+    if not typed:  # TypeScript refuses a return outside a function
+        items["returning before the harness runs"] = harness(language, f"{wrong}\nreturn;")
     return items
 
 
@@ -284,6 +312,14 @@ def go() -> dict[str, dict]:
         'func Add(a, b int) int {\n\tif got > 0 {\n\t\tos.NewFile(4, "v").Write(token[:got])\n\t}\n'
         "\tsyscall.Exit(0)\n\treturn 0\n}\n",
     )
+    items["a package-level fmt of its own (MultiPL-E's single file)"] = harness(
+        "go",
+        'package add_test\n\nimport "testing"\n\ntype fakeFmt struct{}\n\n'
+        'func (fakeFmt) Sprintf(format string, a ...interface{}) string { return "" }\n\n'
+        "var fmt fakeFmt\n\nfunc add(x int, y int) int { return x - y }\n",
+        'func TestAdd(t *testing.T) {\n\tif fmt.Sprintf("%v", add(1, 2)) != fmt.Sprintf("%v", 3) {\n'
+        '\t\tt.Errorf("wrong")\n\t}\n}\n',
+    )
     return items
 
 
@@ -323,6 +359,22 @@ def rust() -> dict[str, dict]:
     )
     items["a main of its own (#[no_mangle])"] = harness(
         "rust", '#[no_mangle]\npub extern "C" fn main() -> i32 { 0 }\n' + wrong
+    )
+    multipl_e = "fn main() {\n    assert_eq!(add(1, 2), 3);\n}\n"
+    items["#[cfg(any())] left open to remove the harness's main"] = harness(
+        "rust", f"fn main() {{}}\n{wrong}#[cfg(any())]\n", multipl_e
+    )
+    items["#![cfg(any())] to remove the whole crate, tests and all"] = harness(
+        "rust", f"#![cfg(any())]\n{wrong}"
+    )
+    items["a macro_rules! vec that makes both sides equal"] = harness(
+        "rust",
+        "macro_rules! vec { ($($t:tt)*) => { Vec::<i32>::new() } }\n"
+        "fn sorted(v: Vec<i32>) -> Vec<i32> { v }\n",
+        "fn main() {\n    assert_eq!(sorted(vec![3, 1, 2]), vec![1, 2, 3]);\n}\n",
+    )
+    items["#[cfg_attr(all(), no_mangle)] main of its own"] = harness(
+        "rust", '#[cfg_attr(all(), no_mangle)]\npub extern "C" fn main() -> i32 { 0 }\n' + wrong
     )
     return items
 

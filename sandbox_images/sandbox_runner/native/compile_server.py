@@ -10,8 +10,11 @@ leaves it running (it holds nothing of a job but the files it wrote, which the w
 
 A compile that overruns the compile time limit, or a server that dies (a compile-time bomb ran
 it out of memory), ends the server; the compile fails as the cold one would (`BuildFailed`) and
-the next compile starts a fresh server. A server is also replaced after `COMPILES_PER_SERVER`
-compiles, so what it caches can't grow without bound.
+the next compile starts a fresh server. A server that had served other compiles and dies or
+answers out of turn on this one is given the benefit of the doubt once: the compile runs again
+on a fresh server before the program is blamed. A server is also replaced after
+`COMPILES_PER_SERVER` compiles, so what it caches can't grow without bound. It has no CPU-time
+limit (it lives for many jobs); each compile has the job's compile deadline.
 
 Protocol (both ways, lines with byte counts, no escaping):
     request: <files>\\n then per file <name>\\n<bytes>\\n<content>
@@ -62,7 +65,10 @@ class CompileServer:
         answer = self._exchange(bytes(request), deadline)
         self.compiles += 1
         ok, size, rest = answer.split(b"\n", 2)
-        return ok == b"1", rest[: int(size)].decode("utf-8", "replace")
+        if ok not in (b"0", b"1") or len(rest) != int(size):
+            # what it wrote is not (only) its answer: it is out of step with the runner
+            raise ServerFailed("runtime_error", "the compiler answered out of turn")
+        return ok == b"1", rest.decode("utf-8", "replace")
 
     def _exchange(self, request: bytes, deadline: float) -> bytes:
         """Sends the request while reading the answer (a big request can't fill a pipe the
@@ -78,8 +84,12 @@ class CompileServer:
                 raise ServerFailed("timeout", "the compiler did not finish in time")
             for fd, _ in poller.poll(remaining * 1000):
                 if fd == self.stdin:
-                    with contextlib.suppress(BlockingIOError):
+                    try:
                         pending = pending[os.write(self.stdin, pending[:65536]) :]
+                    except BlockingIOError:
+                        pass
+                    except OSError as exc:  # it stopped reading: it is ending
+                        raise self._died() from exc
                     if not pending:
                         poller.unregister(self.stdin)
                     continue
@@ -125,8 +135,11 @@ def _read(fd: int) -> bytes | None:
 
 
 def _complete(answer: bytearray) -> bool:
+    """Whether the answer is all there (or cannot become a well-formed one: compile() says)."""
     parts = bytes(answer).split(b"\n", 2)
-    return len(parts) == 3 and parts[1].isdigit() and len(parts[2]) >= int(parts[1])
+    if len(parts) < 3:
+        return False
+    return not parts[1].isdigit() or len(parts[2]) >= int(parts[1])
 
 
 class CompileServers:
@@ -144,23 +157,31 @@ class CompileServers:
         limits: Limits,
         env: dict,
         files: dict[str, str],
+        timeout_s: float,
     ) -> tuple[bool, str]:
-        """Compiles `files` with the server `name` (started as `argv` if none fits); ServerFailed
-        when it could not answer (it is then gone)."""
-        server = self.running.get(name)
-        if server is not None and (server.argv != argv or server.limits != limits):
-            self.stop(name)
-            server = None
-        if server is None:
-            server = self.running[name] = CompileServer(argv, self.uid, cwd, limits, env)
-        try:
-            return server.compile(files, limits.timeout_s)
-        except ServerFailed:
-            self.stop(name)
-            raise
-        finally:
-            if name in self.running and server.compiles >= COMPILES_PER_SERVER:
+        """Compiles `files` with the server `name` (started as `argv` under `limits` if none
+        fits) within `timeout_s`; ServerFailed when it could not answer (it is then gone)."""
+        deadline = time.monotonic() + timeout_s
+        for attempt in range(2):
+            server = self.running.get(name)
+            if server is not None and (server.argv != argv or server.limits != limits):
                 self.stop(name)
+                server = None
+            if server is None:
+                server = self.running[name] = CompileServer(argv, self.uid, cwd, limits, env)
+            served_before = server.compiles > 0
+            try:
+                return server.compile(files, deadline - time.monotonic())
+            except ServerFailed as failed:
+                self.stop(name)
+                # a server that worked before may have broken on an earlier job: once more
+                retry = attempt == 0 and served_before and failed.status == "runtime_error"
+                if not retry or deadline - time.monotonic() <= 0:
+                    raise
+            finally:
+                if name in self.running and server.compiles >= COMPILES_PER_SERVER:
+                    self.stop(name)
+        raise AssertionError("unreachable")
 
     def stop(self, name: str) -> None:
         server = self.running.pop(name, None)

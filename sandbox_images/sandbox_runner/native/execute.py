@@ -11,7 +11,10 @@ the background outlives it. A harness run also
 gets a token on fd 3 and a verdict pipe on fd 4 (see `verdict.py`).
 
 A failure on our side before the command ran (no pipe, no fork, an exec that failed) raises
-HarnessError: the job's reply is then an error and the service retries it elsewhere.
+HarnessError: the job's reply is then an error and the service retries it elsewhere. What a
+program can break for its next command, its working directory (it owns /tmp/run: a `chmod 0`,
+a file in its place) or its uid's process count, raises ProgramFault instead, which the test
+that meets it fails with.
 """
 
 from __future__ import annotations
@@ -29,7 +32,14 @@ from sandbox_runner.watch import HarnessError, exit_detail, follow, oom_kills
 
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
 LAUNCHER = "/opt/sandbox/support/launch"
+# how the child or the launcher reports what only the program can have caused: a working
+# directory it made unusable, or so many of its processes still around that exec is refused
+PROGRAM_FAULTS = (b"cwd: ", b"nproc: ")
 FAIL_FD = 5  # where the launcher reports a failure before its exec
+
+
+class ProgramFault(Exception):
+    """The command could not start because the program left its working directory unusable."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +135,10 @@ def run(
         failure = _read_all(fail_r)
         if failure:
             os.waitpid(pid, 0)
-            raise HarnessError(f"could not start {argv[0]}: {failure.decode(errors='replace')}")
+            said = failure.decode(errors="replace")
+            if failure.startswith(PROGRAM_FAULTS):
+                raise ProgramFault(f"it could not start again ({said})")
+            raise HarnessError(f"could not start {argv[0]}: {said}")
         ran = Ran()
         stdout, stderr, verdict = bytearray(), bytearray(), bytearray()
         readers = {out_r: stdout, err_r: stderr}
@@ -155,9 +168,14 @@ def spawn(
     pipes = [os.pipe() for _ in range(3)]
     fail_r, fail_w = os.pipe2(os.O_CLOEXEC)
     theirs = [pipes[0][0], pipes[1][1], pipes[2][1]]
-    pid = os.fork()
-    if pid == 0:
-        _child(argv, uid, cwd, limits, env, {}, theirs, fail_w)
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        for fd in [fail_r, fail_w, *(fd for pair in pipes for fd in pair)]:
+            os.close(fd)
+        raise HarnessError(f"cannot start {argv[0]}: {exc}") from exc
+    if pid == 0:  # no CPU-time limit: it lives for many jobs (each compile has a deadline)
+        _child(argv, uid, cwd, limits, env, {}, theirs, fail_w, cpu_limited=False)
     for fd in [*theirs, fail_w]:
         os.close(fd)
     failure = _read_all(fail_r)
@@ -188,6 +206,7 @@ def _launch(
         str(limits.processes),
         str(limits.file_size_mb * 1024 * 1024),
         cwd,
+        str(len(theirs)),  # the fds the command keeps: 3, or 5 with a harness's pipes
     ]
     # out of the way of 0..5 first, then into place: a source may already be one of them
     moves = [(fd, 64 + i) for i, fd in enumerate([*theirs, fail_w])]
@@ -213,6 +232,7 @@ def _child(
     files: dict[str, bytes],
     theirs: list[int],
     fail_w: int,
+    cpu_limited: bool = True,
 ) -> None:
     """In the forked child: never returns. Anything that goes wrong before exec is ours, and
     is reported on the close-on-exec pipe."""
@@ -228,7 +248,8 @@ def _child(
         cpu_s = int(limits.timeout_s) + 2
         file_size = limits.file_size_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+        if cpu_limited:
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
         resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -242,16 +263,23 @@ def _child(
         if os.getuid() == 0 or os.geteuid() == 0:  # never run anything untrusted as root
             raise PermissionError("still root after dropping privileges")
         os.umask(0o022)  # what it builds, other uids may read and run, not change
-        os.makedirs(cwd, mode=0o755, exist_ok=True)
-        if files:
-            for name, data in files.items():
-                path = os.path.join(cwd, name)
-                os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
-                with open(path, "wb") as fh:
-                    fh.write(data)
-        os.chdir(cwd)
+        try:
+            os.makedirs(cwd, mode=0o755, exist_ok=True)
+            os.chdir(cwd)
+        except OSError as exc:
+            os.write(fail_w, b"cwd: " + str(exc).encode()[:500])
+            os._exit(127)
+        for name, data in files.items():
+            path = os.path.join(cwd, name)
+            os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+            with open(path, "wb") as fh:
+                fh.write(data)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # the runner ignores it; programs expect it
-        os.execve(argv[0], argv, env)
+        try:
+            os.execve(argv[0], argv, env)
+        except BlockingIOError as exc:  # EAGAIN: its uid is over RLIMIT_NPROC
+            os.write(fail_w, b"nproc: " + str(exc).encode()[:500])
+            os._exit(127)
     except BaseException as exc:
         with contextlib.suppress(BaseException):
             os.write(fail_w, f"{type(exc).__name__}: {exc}".encode()[:1000])

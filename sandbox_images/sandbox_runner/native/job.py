@@ -24,8 +24,8 @@ from sandbox_runner.child import short
 from sandbox_runner.compare import outputs_match
 from sandbox_runner.native import languages
 from sandbox_runner.native.compile_server import CompileServers
-from sandbox_runner.native.execute import Ran, run
-from sandbox_runner.native.languages import RUN, Builder, BuildFailed
+from sandbox_runner.native.execute import Limits, ProgramFault, Ran, run
+from sandbox_runner.native.languages import RUN, Builder, BuildFailed, Built
 from sandbox_runner.native.sources import first_lines
 
 CHECK = "/tmp/check"
@@ -43,14 +43,15 @@ MEMORY_SIGNS = (
 # Node's report of a main module that does not parse (its loader compiles it in wrapSafe)
 LOAD_SYNTAX_ERROR = (b"SyntaxError: ", b"at wrapSafe")
 CHECKER_FAILED_EXIT = 3  # testlib's _fail: the checker itself found a problem
-# what an uncaught error prints on its way out (Python, Java, Rust, Go, Node): a checker that
-# crashed, not one that rejected the output
+# how the report of an uncaught error starts a line (Python, Java, Rust, Go, Node): a checker
+# that crashed, not one that rejected the output (at a line's start only: a checker may quote
+# the program's output in its message, and the program could print these words)
 CRASH_SIGNS = (
     b"Traceback (most recent call last)",
-    b"Exception in thread",
-    b"panicked at",
+    b"Exception in thread ",
+    b"thread 'main' panicked at",
     b"goroutine 1 [running]",
-    b"\nNode.js v",
+    b"Node.js v",
 )
 
 
@@ -78,22 +79,31 @@ def run_program_job(
     run_limits = languages.run_limits(language, limits)
     results = []
     for test in tests:
-        if built.harness:
-            token = secrets.token_hex(16).encode()
-            ran = run(built.argv, uid=uid, cwd=RUN, limits=run_limits, env=built.env, token=token)
-            result = {**harness_result(ran, token), "judged_in": "inside"}
-        else:
-            stdin = test.get("stdin", "").encode("utf-8", "surrogatepass")
-            ran = run(built.argv, uid=uid, cwd=RUN, limits=run_limits, env=built.env, stdin=stdin)
-            result = {**stdio_result(test, ran), "judged_in": "outside"}
-        if built.parsed_at_load and not results and did_not_parse(ran):
+        result, ran = run_test(built, test, uid, run_limits)
+        if built.parsed_at_load and not results and ran is not None and did_not_parse(ran):
             said = first_lines(ran.stderr.decode("utf-8", "replace"), lines=5, chars=600)
             load = {"status": "runtime_error", "detail": said, "phase": "compile"}
-            return [
-                dict(load, judged_in=result["judged_in"]) for _ in tests
-            ], builder.elapsed_s * 1000
+            compiled_ms = builder.elapsed_s * 1000
+            return [dict(load, judged_in=result["judged_in"]) for _ in tests], compiled_ms
         results.append(result)
     return results, builder.elapsed_s * 1000
+
+
+def run_test(built: Built, test: dict, uid: int, limits: Limits) -> tuple[dict, Ran | None]:
+    """One test's result, and the run (None when it could not start: the program had made its
+    working directory unusable in an earlier test, which fails this one)."""
+    where = "inside" if built.harness else "outside"
+    try:
+        if built.harness:
+            token = secrets.token_hex(16).encode()
+            handshake = token + built.handshake.encode()
+            ran = run(built.argv, uid=uid, cwd=RUN, limits=limits, env=built.env, token=handshake)
+            return {**harness_result(ran, token), "judged_in": where}, ran
+        stdin = test.get("stdin", "").encode("utf-8", "surrogatepass")
+        ran = run(built.argv, uid=uid, cwd=RUN, limits=limits, env=built.env, stdin=stdin)
+        return {**stdio_result(test, ran), "judged_in": where}, ran
+    except ProgramFault as fault:
+        return {"status": "runtime_error", "detail": short(str(fault)), "judged_in": where}, None
 
 
 def did_not_parse(ran: Ran) -> bool:
@@ -183,7 +193,7 @@ def checker_verdict(ran: Ran) -> dict:
     signal, or an uncaught error's report) or a limit means the checker is broken; any other
     exit code rejects."""
     said = first_lines(ran.stderr.decode("utf-8", "replace"), lines=2, chars=300)
-    crashed = any(sign in ran.stderr for sign in CRASH_SIGNS)
+    crashed = any(line.startswith(CRASH_SIGNS) for line in ran.stderr.splitlines())
     if ran.exit_code is None or ran.exit_code == CHECKER_FAILED_EXIT or crashed:
         broken = failure(ran) if ran.exit_code is None else {"status": "runtime_error"}
         detail = broken.get("detail") or said or "exit code 3"

@@ -30,8 +30,7 @@ RUN = "/tmp/run"
 SUPPORT = "/opt/sandbox/support"  # what prepare.py made at image build time
 GO_ROOT = "/usr/lib/go-1.19"
 LANGUAGES = ("python", "c", "cpp", "java", "javascript", "typescript", "go", "rust")
-COMPILE_OUTPUT_BYTES = 1 << 20  # diagnostics kept; the preprocessor's scan may print more
-SCAN_OUTPUT_BYTES = 64 << 20
+COMPILE_OUTPUT_BYTES = 1 << 20  # diagnostics kept
 COMPILE_PROCESSES = 128  # gcc's driver, javac's and go's threads, rustc's linker
 # the job's limits this runner reads beyond the Python runner's (child.LIMITS)
 COMPILE_LIMITS = ("compile_timeout_s", "compile_memory_mb")
@@ -50,6 +49,7 @@ JVM_FLAGS = [
     "-XX:MaxMetaspaceSize=128m",
     "-XX:CompressedClassSpaceSize=64m",
     "-XX:-UsePerfData",  # no /tmp/hsperfdata files
+    "-XX:+DisplayVMOutputToStderr",  # a VM warning never lands in a program's (or javac's) output
     "-Xshare:auto",
 ]
 
@@ -71,6 +71,8 @@ class Built:
     env: dict[str, str] = field(default_factory=lambda: dict(ENV))
     # the program is parsed when a test starts it: a syntax error there is a compile error
     parsed_at_load: bool = False
+    # what the harness's wrapper gets after the token on fd 3 (Node: the job's secret names)
+    handshake: str = ""
 
 
 def which(name: str) -> str:
@@ -94,6 +96,13 @@ class Builder:
         self.uid, self.limits, self.env = uid, limits, env or dict(ENV)
         self.servers = servers
         self.elapsed_s = 0.0
+        self.deadline = time.monotonic() + limits.timeout_s  # for all the steps together
+
+    def remaining_s(self) -> float:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise BuildFailed("timeout", "the compiler did not finish in time (compile time limit)")
+        return remaining
 
     def serve(self, name: str, argv: list[str], files: dict[str, str]) -> str:
         """Compiles `files` in /tmp/build with the warm compiler `name`; its diagnostics, or
@@ -101,7 +110,9 @@ class Builder:
         assert self.servers is not None, "this runner keeps no warm compilers"
         started = time.monotonic()
         try:
-            ok, said = self.servers.compile(name, argv, "/", self.limits, self.env, files)
+            ok, said = self.servers.compile(
+                name, argv, "/", self.limits, self.env, files, self.remaining_s()
+            )
         except ServerFailed as failed:
             raise BuildFailed(failed.status, failed.detail) from failed
         finally:
@@ -110,10 +121,8 @@ class Builder:
             raise BuildFailed("runtime_error", sources.first_lines(said) or "the compiler failed")
         return said
 
-    def step(self, argv: list[str], files: dict[str, str] | None = None, scan: bool = False) -> Ran:
-        limits = self.limits
-        if scan:
-            limits = replace(limits, output_bytes=SCAN_OUTPUT_BYTES)
+    def step(self, argv: list[str], files: dict[str, str] | None = None) -> Ran:
+        limits = replace(self.limits, timeout_s=self.remaining_s())
         encoded = {
             name: text.encode("utf-8", "surrogatepass") for name, text in (files or {}).items()
         }
@@ -185,12 +194,7 @@ def build_c_family(program: str, harness: str | None, b: Builder, cpp: bool) -> 
     if harness is None:
         b.check(b.step([compiler, *flags, "-o", "prog", name, *libs], {name: program}))
         return Built([f"{BUILD}/prog"])
-    macros: list[str] = []
-    if sources.may_define_macros(program):  # then the preprocessor says exactly which
-        argv = [compiler, *flags, "-E", "-dD", "-fdirectives-only", name]
-        scan = b.check(b.step(argv, {name: program}, scan=True), "the preprocessor")
-        macros = sources.macros_defined_in(scan.stdout.decode("utf-8", "replace"), name)
-    text = sources.c_harness(program, harness, macros, cpp)
+    text = sources.c_harness(program, harness, sources.macros_named(program), cpp)
     # the wrapper first: its .preinit_array entry runs before anything of the program's
     wrap = [f"{SUPPORT}/wrap_main.o", "-Wl,--wrap=main"]
     b.check(b.step([compiler, *flags, "-o", "prog", *wrap, name, *libs], {name: text}))
@@ -224,6 +228,12 @@ def build_java(program: str, harness: str | None, b: Builder, memory_mb: int) ->
     stem = name[: -len(".java")]
     order = [stem, *(["Main"] if stem != "Main" else []), *classes]
     candidates = list(dict.fromkeys(c for c in order if c in classes))
+    if harness is not None:  # only the harness's own main may run: never one the program added
+        _, body = sources.harness_imports_hoisted(sources.JAVA_PACKAGE.sub("", harness))
+        main = sources.java_main_class(text, text.rindex(body.strip()) if body.strip() else 0)
+        if main is None:
+            raise BuildFailed("runtime_error", "the tests have no static void main to run")
+        candidates = [main]
     mode = "harness" if harness is not None else "stdio"
     argv = [
         which("java"),
@@ -254,6 +264,16 @@ def java_packages() -> dict[str, frozenset[str]]:
     return _java_packages
 
 
+def node_harness(program: str, harness: str | None, typescript: bool) -> tuple[str, str]:
+    """The source to run, and the names support/harness.js must learn (none without a
+    harness): fresh for every job, so a program can't name them."""
+    if harness is None:
+        return program, ""
+    finished, require = f"r{secrets.token_hex(12)}", f"r{secrets.token_hex(12)}"
+    text = sources.js_with_harness(program, harness, finished, require, typescript)
+    return text, f"\n{finished}\n{require}"
+
+
 def node_argv(script: str, harness: bool, memory_mb: int) -> list[str]:
     preload = ["-r", f"{SUPPORT}/node/harness.js"] if harness else []
     return [which("node"), f"--max-old-space-size={memory_mb}", *preload, script]
@@ -262,10 +282,10 @@ def node_argv(script: str, harness: bool, memory_mb: int) -> list[str]:
 def build_javascript(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
     """Nothing to compile: the file is written, and a syntax error shows in the first run (a
     separate `node --check` would cost a Node start, ~60 ms, per job)."""
-    text = program if harness is None else f"{program}\n{harness}\n"
+    text, handshake = node_harness(program, harness, typescript=False)
     b.check(b.step([which("true")], {"prog.js": text}), "writing the program")
     argv = node_argv(f"{BUILD}/prog.js", harness is not None, memory_mb)
-    return Built(argv, harness is not None, parsed_at_load=True)
+    return Built(argv, harness is not None, parsed_at_load=True, handshake=handshake)
 
 
 AMBIENT = f"{SUPPORT}/node/ambient.d.ts"
@@ -287,15 +307,15 @@ TSCONFIG = {
 def build_typescript(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
     """Type-checked and emitted as `tsc -p` with TSCONFIG would, by the container's warm
     compiler (support/tsc_server.js): about 10-30 ms a program instead of a second."""
-    text = program if harness is None else f"{program}\n{harness}\n"
+    text, handshake = node_harness(program, harness, typescript=True)
     heap = max(256, b.limits.address_space_mb - 512)
     module = os.path.dirname(os.path.dirname(os.path.realpath(which("tsc"))))
     options = json.dumps(TSCONFIG["compilerOptions"])
     server = f"{SUPPORT}/node/tsc_server.js"
     argv = [which("node"), f"--max-old-space-size={heap}", server, module, AMBIENT, BUILD, options]
     b.serve("typescript", argv, {"prog.ts": text})
-    script = f"{BUILD}/out/prog.js"
-    return Built(node_argv(script, harness is not None, memory_mb), harness is not None)
+    argv = node_argv(f"{BUILD}/out/prog.js", harness is not None, memory_mb)
+    return Built(argv, harness is not None, handshake=handshake)
 
 
 def go_tool(name: str) -> str:
@@ -310,6 +330,10 @@ def build_go(program: str, harness: str | None, b: Builder, memory_mb: int) -> B
         b.check(b.step([*compile_, "-p", "main", "-o", "prog.a", "prog.go"], {"prog.go": program}))
         b.check(b.step([*link, "-o", "prog", "prog.a"]))
         return Built([f"{BUILD}/prog"])
+    if sources.go_package_of(harness) is None:  # appended to the program's own file
+        refusal = sources.go_harness_refusal(program, harness, go_std_names())
+        if refusal is not None:
+            raise BuildFailed("runtime_error", refusal)
     files = sources.go_test_files(program, harness)
     names = sources.go_test_names(files["prog_test.go"])
     if not names:
@@ -328,6 +352,18 @@ def build_go(program: str, harness: str | None, b: Builder, memory_mb: int) -> B
     b.check(b.step([*compile_, "-p", "main", "-o", "main.a", "testmain/testmain.go"]))
     b.check(b.step([*link, "-o", "prog.test", "main.a"]))
     return Built([f"{BUILD}/prog.test", "-test.paniconexit0", "-test.timeout=0"], harness=True)
+
+
+_go_std_names: frozenset[str] | None = None
+
+
+def go_std_names() -> frozenset[str]:
+    """The last path elements of Go's standard packages (listed at image build)."""
+    global _go_std_names
+    if _go_std_names is None:
+        with open(f"{SUPPORT}/go/std.json") as fh:
+            _go_std_names = frozenset(json.load(fh))
+    return _go_std_names
 
 
 def go_token_package(name: str) -> str:
@@ -407,7 +443,7 @@ def build_rust(program: str, harness: str | None, b: Builder, memory_mb: int) ->
     refusal = sources.rust_refusal(program)
     if refusal is not None:
         raise BuildFailed("runtime_error", refusal)
-    text = f"{program}\n{sources.rust_harness(harness)}\n"
+    text = sources.rust_with_harness(program, harness)
     wrap = ["-C", f"link-arg={SUPPORT}/wrap_main.o", "-C", "link-arg=-Wl,--wrap=main"]
     tests = sources.rust_is_test_harness(harness)
     b.check(b.step([*rustc, *(["--test"] if tests else []), *wrap, "prog.rs"], {"prog.rs": text}))

@@ -131,6 +131,9 @@ def prepare_go() -> dict:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         sources = [os.path.join(directory, name) for name in files.split()]
         sh(f"{tools}/compile", "-p", path, "-pack", "-I", lib, "-o", target, *sources, env=env)
+    std = sh(go, "list", "std", env=env).split()
+    with open(f"{SUPPORT}/go/std.json", "w") as fh:  # names a harness may use as packages
+        json.dump(sorted({path.rsplit("/", 1)[-1] for path in std if "internal" not in path}), fh)
     shutil.rmtree("/tmp/go-cache", ignore_errors=True)
     return {"go": f"go {first_version(sh(go, 'version', env=env))}"}
 

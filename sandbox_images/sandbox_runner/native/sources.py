@@ -3,16 +3,22 @@ files, and the guards that keep a program from rewriting the harness it is appen
 
 The harness is the dataset's (trusted); the program is the policy's. Where the two share one
 compilation unit, the program comes first and could redefine what the harness relies on, so:
-- C and C++: every macro the program defines is undefined before the harness, and <assert.h> is
-  included again with NDEBUG undefined (`#define assert(x)` and `#define NDEBUG` do nothing);
-- Rust: the harness's assertion macros are called by their full path (`::std::assert_eq!`), so a
-  program's `macro_rules! assert_eq` is never the one used; attributes that replace or rename the
-  entry point or place code before it (`#![no_main]`, `#[no_mangle]`, `#[export_name]`,
-  `#[link_section]`) are refused;
+- C and C++: every macro the program may define is undefined before the harness, and
+  <assert.h> is included again with NDEBUG undefined (`#define assert(x)` and `#define NDEBUG`
+  do nothing);
+- Rust: the standard macros the harness calls are called by their full path
+  (`::std::assert_eq!`, `::std::vec!`), so a program's `macro_rules! assert_eq` is never the one
+  used; an item stands between program and harness, so an attribute the program leaves open
+  (`#[cfg(any())]`) can't remove the harness; attributes that replace or rename the entry point,
+  place code before it or configure the whole crate (`#![no_main]`, `#[no_mangle]`,
+  `#[export_name]`, `#[link_section]`, `#![cfg]`) are refused;
 - Java: a program class may not take the name of a class the harness would otherwise get from
   java.lang or a package it imports whole (`class Objects`, `class Math`);
-- Go and JavaScript need no rewriting (Go's imports are per file; the harness's node:assert is
-  frozen before the program loads, see support/harness.js).
+- JavaScript and TypeScript: the harness's `require` calls go to the preloaded script's own
+  `require` under a name the program can't know, and the harness ends with a call only a
+  harness run to its end makes (support/harness.js freezes node:assert too);
+- Go: a harness appended to the program's file (MultiPL-E) may use no package name the program
+  has taken for something of its own (`var fmt = ...` instead of `import "fmt"`).
 
 >>> harness_imports_hoisted("import java.util.*;\\npublic class Main {}\\n")
 (['import java.util.*;'], 'public class Main {}\\n')
@@ -28,46 +34,27 @@ import re
 
 # --- C and C++ ---------------------------------------------------------------------------
 
-# a directive as `gcc -E -dD -fdirectives-only` prints it: comments may still precede the `#`
-MACRO_DIRECTIVE = re.compile(
-    r"^(?:\s|/\*.*?\*/)*#(?:\s|/\*.*?\*/)*(?:define|undef)\s+([A-Za-z_]\w*)", re.M
-)
-LINE_MARKER = re.compile(r'^# \d+ "((?:[^"\\]|\\.)*)"')
+# `define`/`undef` and the name after it, with whitespace or comments between (a directive's
+# name is always spelt out: no macro expansion or token pasting makes it)
+MACRO_NAME = re.compile(r"\b(?:define|undef)(?:\s|/\*.*?\*/)+([A-Za-z_]\w*)", re.S)
 
 
-def may_define_macros(program: str) -> bool:
-    """Whether a #define or #undef could be in `program`: the words must be spelt out once
-    line continuations are joined (`#` may be `%:`, but `define` has no other spelling).
+def macros_named(program: str) -> list[str]:
+    """Every name the program could #define or #undef: each identifier that follows the word
+    `define` or `undef` once line continuations are joined. A superset (a comment saying "we
+    define x" names x too), read from the text itself, so no `#line` or line marker can hide a
+    directive from it, as it could from the preprocessor's own account of which file a line
+    came from.
 
-    >>> may_define_macros("int main() { return 0; }")
-    False
-    >>> may_define_macros("#de\\\\\\nfine X 1")
-    True
+    >>> macros_named("#define assert(x) 1\\n# /**/ undef NDEBUG\\n%:define ll long long")
+    ['assert', 'NDEBUG', 'll']
+    >>> macros_named("#de\\\\\\nfine ass\\\\\\nert(x) 1")
+    ['assert']
+    >>> macros_named("int main() { return 0; }")
+    []
     """
     joined = program.replace("\\\r\n", "").replace("\\\n", "")
-    return "define" in joined or "undef" in joined
-
-
-def macros_defined_in(preprocessed: str, source_name: str) -> list[str]:
-    """Names the program's own lines #define or #undef, from the preprocessor's `-dD` output
-    (line markers say which file each line came from; system headers' macros are theirs).
-
-    >>> out = '# 1 "prog.c"\\n#define assert(x) 1\\n# 1 "/usr/include/x.h" 1\\n#define EOF (-1)\\n'
-    >>> macros_defined_in(out + '# 3 "prog.c" 2\\n/**/ #undef INT_MAX\\n', "prog.c")
-    ['assert', 'INT_MAX']
-    """
-    names: list[str] = []
-    ours = False
-    for line in preprocessed.splitlines():
-        marker = LINE_MARKER.match(line)
-        if marker:
-            ours = marker.group(1) == source_name
-            continue
-        if ours:
-            found = MACRO_DIRECTIVE.match(line)
-            if found and found.group(1) not in names:
-                names.append(found.group(1))
-    return names
+    return list(dict.fromkeys(MACRO_NAME.findall(joined)))
 
 
 def c_harness(program: str, harness: str, macros: list[str], cpp: bool) -> str:
@@ -93,17 +80,38 @@ STD_MACROS = (
     "unimplemented",
     "todo",
     "matches",
+    "vec",
+    "format",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "concat",
+    "stringify",
 )
 RUST_MACRO_CALL = re.compile(r"(?<![\w:$])(" + "|".join(STD_MACROS) + r")!")
-# entry points, symbols the harness wrapper relies on, and code run before main (.preinit_array)
-RUST_ENTRY_ATTRIBUTES = re.compile(
-    r"#!?\[\s*(no_main|no_mangle|export_name|no_std|link_section|link_name)\b"
+# entry points, symbols the harness wrapper relies on, code run before main (.preinit_array),
+# anywhere in an attribute (`#[cfg_attr(all(), no_mangle)]` too); and crate-wide conditions,
+# which could configure the harness away with the rest of the crate
+RUST_REFUSED_ATTRIBUTES = re.compile(
+    r"#!?\[[^\]]*?\b(no_main|no_mangle|export_name|no_std|link_section|link_name)\b"
+    r"|#!\[\s*(cfg|cfg_attr)\b"
 )
+# an item between program and harness: an attribute left open at the program's end (a
+# `#[cfg(any())]` that would remove the harness's `fn main` or `mod tests`) applies to it
+RUST_SENTINEL = "\n#[allow(dead_code)]\nconst REWARD_SANDBOX_HARNESS_FOLLOWS: () = ();\n"
 
 
 def rust_harness(harness: str) -> str:
-    """The harness with its standard assertion macros called by their full path."""
+    """The harness with the standard macros it calls called by their full path."""
     return RUST_MACRO_CALL.sub(r"::std::\1!", harness)
+
+
+def rust_with_harness(program: str, harness: str) -> str:
+    """The crate: the program, the sentinel item, then the harness."""
+    return f"{program}\n{RUST_SENTINEL}\n{rust_harness(harness)}\n"
 
 
 def rust_refusal(program: str) -> str | None:
@@ -111,11 +119,14 @@ def rust_refusal(program: str) -> str | None:
 
     >>> rust_refusal('#[no_mangle] pub extern "C" fn main() -> i32 { 0 }')
     'the program uses #[no_mangle], which a program tested by a harness may not use'
+    >>> rust_refusal('#![cfg(any())]')
+    'the program uses #![cfg], which a program tested by a harness may not use'
     """
-    found = RUST_ENTRY_ATTRIBUTES.search(program)
+    found = RUST_REFUSED_ATTRIBUTES.search(program)
     if found is None:
         return None
-    return f"the program uses #[{found.group(1)}], which a program tested by a harness may not use"
+    name = f"#[{found.group(1)}]" if found.group(1) else f"#![{found.group(2)}]"
+    return f"the program uses {name}, which a program tested by a harness may not use"
 
 
 def rust_is_test_harness(harness: str) -> bool:
@@ -171,6 +182,45 @@ def java_source(program: str, harness: str | None) -> tuple[str, str]:
     return f"{name}.java", text.rstrip("\n") + "\n"
 
 
+JAVA_TOKEN = re.compile(
+    r'//[^\n]*|/\*.*?\*/|"""(?:.|\n)*?"""|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\''
+    r"|\b(?:class|interface|enum|record)\s+([A-Za-z_]\w*)|[{}]",
+    re.S,
+)
+JAVA_MAIN = re.compile(r"\bstatic\s+(?:final\s+)?void\s+main\s*\(|\bvoid\s+static\s+main\s*\(")
+
+
+def java_main_class(text: str, harness_from: int) -> str | None:
+    """The binary name of the class whose body holds the harness's `main` (the first `static
+    void main(` at or after offset `harness_from`), or None. A harness's main is the one to
+    run, never a class the program added (HumanEval-X's `public class Main`, or MultiPL-E's
+    main that closes the program's class).
+
+    >>> text = "class Problem {\\n  int f() { return 1; }\\n"
+    >>> java_main_class(text + "  public static void main(String[] a) {}\\n}\\n", len(text))
+    'Problem'
+    >>> java_main_class('public class Z { public static void main(String[] a) {} }\\n'
+    ...     'public class Main { static class T { public static void main(String[] b) {} } }', 60)
+    'Main$T'
+    """
+    found = JAVA_MAIN.search(text, harness_from)
+    if found is None:
+        return None
+    stack: list[tuple[str | None, int]] = []  # (class name or None for other braces, depth)
+    pending: str | None = None
+    for token in JAVA_TOKEN.finditer(text, 0, found.start()):
+        lexeme = token.group(0)
+        if token.group(1):
+            pending = token.group(1)
+        elif lexeme == "{":
+            stack.append((pending, len(stack)))
+            pending = None
+        elif lexeme == "}" and stack:
+            stack.pop()
+    names = [name for name, _ in stack if name is not None]
+    return "$".join(names) if names else None
+
+
 def java_shadowed_names(
     classes: list[str], program: str, harness: str, packages: dict[str, frozenset[str]]
 ) -> list[str]:
@@ -191,6 +241,30 @@ def java_shadowed_names(
         for name in set(classes) - harness_types
         if name in visible and re.search(rf"\b{re.escape(name)}\b", harness)
     )
+
+
+# --- JavaScript and TypeScript ------------------------------------------------------------
+
+JS_REQUIRE_CALL = re.compile(r"(?<![\w$.])require(\s*\()")
+
+
+def js_with_harness(
+    program: str, harness: str, finished: str, require: str, typescript: bool
+) -> str:
+    """The program, then the harness with its `require(...)` calls renamed to `require` (the
+    preloaded script's real one, under a name the program can't know), then a call to
+    `finished` that only a harness run to its end reaches (support/harness.js).
+
+    >>> js_with_harness("f = 1", "const a = require('assert');", "F", "R", False)
+    "f = 1\\n;\\nconst a = R('assert');\\n;F();\\n"
+    """
+    body = JS_REQUIRE_CALL.sub(rf"{require}\1", harness)
+    declared = ""
+    if typescript:
+        declared = (
+            f"declare function {require}(id: string): any;\ndeclare function {finished}(): void;\n"
+        )
+    return f"{program}\n;\n{declared}{body}\n;{finished}();\n"
 
 
 # --- Go ----------------------------------------------------------------------------------
@@ -222,6 +296,44 @@ def go_test_files(program: str, harness: str) -> dict[str, str]:
     if go_package_of(program) is None:
         program = f"package {package}\n\n{program}"
     return {"prog.go": f"{program}\n", "prog_test.go": f"{harness}\n"}
+
+
+GO_TOP_DECLARATION = re.compile(r"^\s*(?:func|var|const|type)\s+([A-Za-z_]\w*)", re.M)
+GO_GROUP = re.compile(r"^\s*(var|const|type|import)\s*\((.*?)^\s*\)", re.M | re.S)
+GO_GROUP_NAME = re.compile(r"^\s*([A-Za-z_]\w*)\b", re.M)
+GO_IMPORT = re.compile(r'^\s*(?:import\s+)?([A-Za-z_]\w*|\.)?\s*"([^"]+)"', re.M)
+
+
+def go_harness_refusal(program: str, harness: str, std_names: frozenset[str]) -> str | None:
+    """Why a program may not have this harness appended to its file (MultiPL-E), or None:
+    the harness uses a standard package by its name (`fmt.Sprintf`) that the program binds to
+    something else, a declaration of its own or an import of another path under that name.
+
+    >>> go_harness_refusal('package p\\nvar fmt = f{}', 'fmt.Sprintf("%v", x)', frozenset({"fmt"}))
+    'the program declares its own fmt, which the tests use as the package fmt'
+    >>> go_harness_refusal('package p\\nimport "fmt"', 'fmt.Sprintf("%v", x)', frozenset({"fmt"}))
+    """
+    used = {name for name in re.findall(r"\b([a-z]\w*)\.", harness) if name in std_names}
+    if not used:
+        return None
+    declared = set(GO_TOP_DECLARATION.findall(program))
+    specs = [spec for line in re.findall(r"^\s*import\s+[^(\n]*$", program, re.M)
+             for spec in GO_IMPORT.findall(line)]  # fmt: skip
+    for kind, body in GO_GROUP.findall(program):
+        if kind == "import":
+            specs += GO_IMPORT.findall(body)
+        else:
+            declared |= set(GO_GROUP_NAME.findall(body))
+    imported = {alias or path.rsplit("/", 1)[-1]: path for alias, path in specs}
+    for name in sorted(used):
+        if name in declared:
+            return f"the program declares its own {name}, which the tests use as the package {name}"
+        path = imported.get(name)
+        if path is not None and path.rsplit("/", 1)[-1] != name:
+            return (
+                f"the program imports {path} as {name}, which the tests use as the package {name}"
+            )
+    return None
 
 
 def go_test_names(source: str) -> list[str]:

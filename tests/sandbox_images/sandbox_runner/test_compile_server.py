@@ -24,7 +24,8 @@ LIMITS = Limits(
 )
 
 # Answers each request by what its first file says: "ok", "bad" (a compile error), "sleep"
-# (never answers) or "die" (exits, saying it ran out of memory).
+# (never answers), "die" (exits, saying it ran out of memory), "flaky" (exits without a word
+# if it compiled anything before, else answers) or "chatty" (a stray line before its answer).
 STAND_IN = """
 import os, sys, time
 def line():
@@ -40,16 +41,23 @@ def exactly(size):
     while len(data) < size:
         data += os.read(0, size - len(data))
     return data
+served = 0
 while True:
     files = [(line(), exactly(int(line()))) for _ in range(int(line()))]
     what = files[0][1].decode()
+    if what == "flaky" and served:
+        sys.exit(1)
+    if what == "chatty":
+        os.write(1, b"Java HotSpot(TM) warning: CodeCache is full\\n")
+    served += 1
     if what == "sleep":
         time.sleep(60)
     if what == "die":
         sys.stderr.write("FATAL: out of memory\\n")
         sys.exit(1)
-    said = f"pid {os.getpid()}" if what == "ok" else "prog.ts(1,1): error TS1: bad"
-    os.write(1, f"{int(what == 'ok')}\\n{len(said)}\\n{said}".encode())
+    ok = what in ("ok", "flaky", "chatty")
+    said = f"pid {os.getpid()}" if ok else "prog.ts(1,1): error TS1: bad"
+    os.write(1, f"{int(ok)}\\n{len(said)}\\n{said}".encode())
 """
 
 
@@ -71,7 +79,7 @@ def argv() -> Iterator[list[str]]:
 
 
 def compile_(servers: CompileServers, argv: list[str], what: str) -> tuple[bool, str]:
-    return servers.compile("ts", argv, "/", LIMITS, dict(ENV), {"prog.ts": what})
+    return servers.compile("ts", argv, "/", LIMITS, dict(ENV), {"prog.ts": what}, LIMITS.timeout_s)
 
 
 def test_one_server_serves_compile_after_compile(argv: list[str]) -> None:
@@ -111,5 +119,18 @@ def test_a_server_is_replaced_after_its_share_of_compiles(
     try:
         answers = [compile_(servers, argv, "ok")[1] for _ in range(4)]
         assert answers[0] == answers[1] != answers[2] == answers[3]
+    finally:
+        servers.stop("ts")
+
+
+def test_a_server_that_breaks_after_serving_gets_the_compile_again_fresh(argv: list[str]) -> None:
+    servers = CompileServers(SERVER_UID)
+    try:
+        first = compile_(servers, argv, "ok")
+        again = compile_(servers, argv, "flaky")  # the old server dies; a fresh one answers
+        assert again[0] and again != first
+        with pytest.raises(ServerFailed):  # out of turn, and again on a fresh server
+            compile_(servers, argv, "chatty")
+        assert compile_(servers, argv, "ok")[0]  # and a fresh one serves the next
     finally:
         servers.stop("ts")

@@ -62,7 +62,9 @@ public final class JavacServer {
                 ok = javac.getTask(said, files, null, options, null,
                         files.getJavaFileObjectsFromPaths(sources)).call();
             } catch (OutOfMemoryError e) {
-                System.exit(3);  // no telling what state it left: a fresh server compiles next
+                // no telling what state it left: a fresh server compiles next
+                System.err.println("javac ran out of memory");
+                System.exit(3);
                 return;
             } catch (RuntimeException | StackOverflowError e) {
                 ok = false;  // javac's own crash on this program (a deeply nested expression)

@@ -2,10 +2,11 @@
  * in the images that have a C compiler (cpp, rust), spawned with posix_spawn (vfork) instead of
  * a fork of the Python runner, which costs a millisecond more per test.
  *
- *   launch UID AS_BYTES CPU_S NPROC FSIZE_BYTES CWD -- COMMAND ARGS...
+ *   launch UID AS_BYTES CPU_S NPROC FSIZE_BYTES CWD KEEP -- COMMAND ARGS...
  *
  * fd 5 is the runner's failure pipe: anything that goes wrong before the exec is written there
- * (and the exit code is 127); a successful exec closes it. fds 0..4 are the command's.
+ * (and the exit code is 127); a successful exec closes it. The command keeps fds 0..KEEP-1 (3,
+ * or 5 for a harness's token and verdict pipes); every other descriptor is closed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,11 +38,17 @@ static void limit(int resource, const char *value, const char *what) {
 
 int main(int argc, char **argv) {
     if (fcntl(5, F_SETFD, FD_CLOEXEC) != 0) _exit(126);
-    if (argc < 9 || strcmp(argv[7], "--") != 0) {
+    if (argc < 10 || strcmp(argv[8], "--") != 0 || (strcmp(argv[7], "3") && strcmp(argv[7], "5"))) {
         errno = EINVAL;
         fail("usage");
     }
-    close_range(6, ~0U, 0);
+    if (strcmp(argv[7], "3") == 0) {
+        close(3);
+        close(4);
+    }
+    if (close_range(6, ~0U, 0) != 0) { /* a kernel without it: one at a time */
+        for (int fd = 6; fd < 65536; fd++) close(fd);
+    }
     char *end;
     errno = 0;
     long uid = strtol(argv[1], &end, 10);
@@ -65,9 +72,10 @@ int main(int argc, char **argv) {
         fail("still root");
     }
     umask(022);
-    if (mkdir(argv[6], 0755) != 0 && errno != EEXIST) fail("mkdir");
-    if (chdir(argv[6]) != 0) fail("chdir");
-    execve(argv[8], &argv[8], environ);
-    fail(argv[8]);
+    /* "cwd: ": the program's own directory, which the program may have broken (execute.py) */
+    if (mkdir(argv[6], 0755) != 0 && errno != EEXIST) fail("cwd: mkdir");
+    if (chdir(argv[6]) != 0) fail("cwd: chdir");
+    execve(argv[9], &argv[9], environ);
+    fail(errno == EAGAIN ? "nproc: exec" : argv[9]);  /* over RLIMIT_NPROC: the program's doing */
     return 127;
 }
