@@ -344,12 +344,19 @@ def go_test_names(source: str) -> list[str]:
 # --- any language ------------------------------------------------------------------------
 
 
-def first_lines(text: str, lines: int = 40, chars: int = 5000) -> str:
-    """The head of a compiler's output, for a result's detail.
+def first_lines(text: str, lines: int = 12, chars: int = 1000, line_chars: int = 200) -> str:
+    """The head of a compiler's output, for a result's detail (a linker's command line, one
+    very long line, is cut so the error after it still shows).
 
     >>> first_lines("a\\n\\nb\\nc", lines=2)
     'a\\nb'
+    >>> first_lines("x" * 500 + "\\nerror: y")[-8:]
+    'error: y'
     """
-    kept = [line.rstrip() for line in text.splitlines() if line.strip()][:lines]
+    kept = [
+        line.rstrip() if len(line.rstrip()) <= line_chars else line[: line_chars - 3] + "..."
+        for line in text.splitlines()
+        if line.strip()
+    ][:lines]
     head = "\n".join(kept)
     return head if len(head) <= chars else head[: chars - 3] + "..."
