@@ -137,24 +137,20 @@ def stdio_result(test: dict, ran: Ran) -> dict:
 def harness_result(ran: Ran, token: bytes) -> dict:
     if ran.exit_code == 0 and ran.verdict == token:
         return {"status": "passed"}
-    ended = ran.ended()
-    if ended["status"] in ("timeout", "output_limit"):
-        return ended
-    if any(sign in ran.stderr for sign in MEMORY_SIGNS) or ended["status"] == "memory":
-        return {"status": "memory", "detail": "ran out of memory"}
     if ran.exit_code == 0:
         return {
             "status": "failed",
             "detail": "the test harness did not run to completion (the process ended with "
             "exit code 0 before it finished)",
         }
+    ended = failure(ran)
+    if ended["status"] != "runtime_error":  # a timeout, the output cap, out of memory
+        return ended
     # an assertion: a non-zero exit (Java, Node, Go, Rust) or SIGABRT (C's assert)
     said = ran.stderr.decode("utf-8", "replace") or ran.stdout.decode("utf-8", "replace")
     head = first_lines(said, lines=4, chars=300)
-    return {
-        "status": "failed",
-        "detail": short(f"{ended['detail']}: {head}" if head else ended["detail"]),
-    }
+    how = ran.ended()["detail"]
+    return {"status": "failed", "detail": short(f"{how}: {head}" if head else how)}
 
 
 def run_checker_job(
