@@ -19,8 +19,9 @@ def log(message: str) -> None:
 
 
 # Modules programs commonly import (HumanEval's prompts import typing): loaded once here, an
-# import in a program process is a dict lookup. Each is the standard library's, unchanged.
-PRELOADED = ("typing", "heapq", "bisect", "string", "hashlib")
+# import in a program process is a dict lookup. Each is the standard library's, unchanged. Not
+# hashlib: its OpenSSL mappings would make every fork dearer for the rare program that needs it.
+PRELOADED = ("typing", "heapq", "bisect", "string")
 
 
 def warm_up() -> None:
@@ -51,7 +52,7 @@ def main() -> int:
     # every child inherits this: nothing of the image's environment reaches a program
     os.environ.clear()
     os.environ.update(CHILD_ENV)
-    from sandbox_runner import program  # noqa: F401  (imported once, here, for every fork)
+    from sandbox_runner import program  # imported once, here, for every fork
 
     warm_up()
     gc.freeze()  # keeps PID 1's objects out of the children's collections (fewer copies)
@@ -67,6 +68,8 @@ def main() -> int:
         finally:
             os._exit(code)
     theirs.close()
+    program.become_template()
+    gc.freeze()
     return zygote.serve(ours, runner)
 
 

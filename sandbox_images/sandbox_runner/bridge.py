@@ -27,10 +27,12 @@ import collections
 import json
 import os
 import struct
+from collections.abc import Sequence
 
 MAX_DEPTH = 200
 MAX_NODES = 1_000_000
 MAX_FRAME_BYTES = 32 * 1024 * 1024
+AHEAD_CALLS = 10_000  # calls asked ahead in one request, at most
 HEADER = struct.Struct(">I")
 _BIG = 1 << 62  # ints beyond this travel as hex: linear time whatever their size
 _SCALARS = (type(None), bool, str)
@@ -245,6 +247,14 @@ def read_frame(fd: int) -> bytes | None:
     if size > MAX_FRAME_BYTES:
         raise NotPlainData(f"a {size}-byte frame, over the {MAX_FRAME_BYTES}-byte bound")
     return read_exact(fd, size)
+
+
+def send_all(fd: int, messages: Sequence[dict]) -> None:
+    """Control messages in one write (the reader wakes once for all of them)."""
+    payloads = [json_bytes(message) for message in messages]
+    data = b"".join(HEADER.pack(len(payload)) + payload for payload in payloads)
+    while data:
+        data = data[os.write(fd, data) :]
 
 
 def json_bytes(message: dict) -> bytes:

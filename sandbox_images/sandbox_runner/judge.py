@@ -23,19 +23,21 @@ the rest), and `{"done": true}` after the job's last test.
 from __future__ import annotations
 
 import builtins
+import collections
 import contextlib
 import functools
 import importlib
 import os
 import socket
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sandbox_runner import bridge, plan
 from sandbox_runner.child import close_all_but, describe, drop_privileges, short
 
 NAME_CHARS = 100
-JOBS_PER_JUDGE = 64  # then a fresh judge: bounded memory and CPU time
+JOBS_PER_JUDGE = 256  # then a fresh judge: bounded memory and CPU time (its caches live as long)
+CALLED = ("callable", "class")  # program names a test calls through a stub; others are values
 # exceptions the program may raise that the judge re-raises as the real builtin type, so a test
 # can `except ValueError`; anything else arrives as ProgramError
 EXCEPTIONS = {
@@ -63,57 +65,101 @@ class ProgramExit(ProgramAbort):
 
 
 class Bridge:
-    """The judge's end of the bridge: one request at a time, replies checked as plain data."""
+    """The judge's end of the bridge: requests one at a time, replies checked as plain data.
+
+    Calls known ahead (`plan.known_calls`) go out in one request, tagged with the position of the
+    test that will make them; the program process answers each as soon as it ran it, so it
+    works through a job's calls while the judge judges, and `call` takes the answers in order.
+    An answer asked for an earlier test that ended before making that call is skipped (the
+    call ran, as the test's next assert would have run it had the previous one passed)."""
 
     def __init__(self, call_w: int, reply_r: int) -> None:
         self._call_w = call_w
         self._replies = bridge.Reader(reply_r)
         self.violation: str | None = None  # set for the test, whatever the test does with it
         self.lost = False
-        self.ahead: list[tuple[bytes, dict]] = []  # answers to calls asked ahead, in order
+        self.test = 0  # the position of the test being judged
+        self._coming: collections.deque[tuple[int, bytes]] = collections.deque()
 
-    def ask_ahead(self, plan: tuple) -> None:
-        """Sends the test's known calls in one batch (see `plan.call_plan`); `call` then takes
-        their answers while the test makes exactly those calls, in that order."""
-        self.ahead = []
-        requests = []
-        for name, args, kwargs in plan:
+    @property
+    def idle(self) -> bool:
+        """Nothing asked ahead is still to be read."""
+        return not self._coming
+
+    def ask_ahead(self, calls: list[tuple[int, str, tuple, tuple]]) -> None:
+        """Sends `(test, name, args, kwargs)` calls in one request (nothing may be coming)."""
+        requests, keys = [], []
+        for test, name, args, kwargs in calls[: bridge.AHEAD_CALLS]:
             try:
-                requests.append(
-                    {
-                        "call": name,
-                        "args": bridge.to_tree(list(args)),
-                        "kwargs": bridge.to_tree(dict(kwargs)),
-                    }
-                )
+                request = {
+                    "call": name,
+                    "args": bridge.to_tree(list(args)),
+                    "kwargs": bridge.to_tree(dict(kwargs)),
+                }
             except bridge.NotPlainData:
                 break
-        if len(requests) < 2:
+            requests.append(request)
+            keys.append((test, _call_key(request)))
+        if len(requests) < 2 or not self.idle:
             return
-        reply = self.request({"batch": requests})
-        answers = reply.get("batch")
-        if type(answers) is not list:
-            self._violate("the program process sent a malformed batch")
-            return
-        self.ahead = [
-            (_call_key(request), answer)
-            for request, answer in zip(requests, answers, strict=False)
-            if type(answer) is dict
-        ]
+        self._send({"ahead": requests})
+        self._coming.extend(keys)
 
     def request(self, message: dict) -> dict:
+        self._drain()  # the answers still coming are not this request's
+        self._send(message)
+        return self._reply()
+
+    def _send(self, message: dict) -> None:
         if self.lost:
             raise ProgramLost("the program process is gone")
         try:
             bridge.send(self._call_w, message)
+        except OSError as exc:
+            self._violate(f"the program process broke the bridge ({exc})")
+            self.lost = True
+            raise ProgramLost("the program process ended during a call") from None
+
+    def _reply(self) -> dict:
+        if self.lost:
+            raise ProgramLost("the program process is gone")
+        try:
             reply = self._replies.message()
         except (OSError, bridge.NotPlainData) as exc:
             reply = None
             self._violate(f"the program process broke the bridge ({exc})")
         if reply is None:
             self.lost = True
+            self._coming.clear()
             raise ProgramLost("the program process ended during a call")
         return reply
+
+    def _next_ahead(self) -> tuple[int, bytes, dict] | None:
+        """The next answer asked ahead, read when it comes; None when none is coming."""
+        if not self._coming:
+            return None
+        test, key = self._coming.popleft()
+        answer = self._reply()
+        if "ok" not in answer:  # the program ran nothing after this one
+            self._coming.clear()
+        return test, key, answer
+
+    def _drain(self) -> None:
+        while self._next_ahead() is not None:
+            pass
+
+    def _answer_ahead(self, key: bytes) -> dict | None:
+        """This test's answer to the call `key`, when it was asked ahead, else None (and what
+        else was asked ahead is then not used)."""
+        while (entry := self._next_ahead()) is not None:
+            test, asked, answer = entry
+            if test < self.test:
+                continue  # that test ended before it made this call
+            if test == self.test and asked == key:
+                return answer
+            self._drain()  # the test left its plan
+            return None
+        return None
 
     def call(self, name: str, args: tuple, kwargs: dict) -> object:
         try:
@@ -123,10 +169,8 @@ class Bridge:
                 f"{name}() was given {exc}: only plain data reaches the program"
             ) from None
         request = {"call": name, "args": args_tree, "kwargs": kwargs_tree}
-        if self.ahead and self.ahead[0][0] == _call_key(request):
-            reply = self.ahead.pop(0)[1]
-        else:  # not the call asked ahead: what was asked ahead is not used
-            self.ahead = []
+        reply = self._answer_ahead(_call_key(request))
+        if reply is None:
             reply = self.request(request)
         value = self.value(name, reply)
         self._copy_back(args, kwargs, reply)
@@ -249,9 +293,7 @@ def namespace_for(
     free = plan.free_names(source)
     for name in plan.program_owned(free, names, entry_point):
         kind = names[name]
-        namespace[name] = (
-            Stub(channel, name) if kind in ("callable", "class") else channel.get(name)
-        )
+        namespace[name] = Stub(channel, name) if kind in CALLED else channel.get(name)
     for name in free - set(namespace):
         module = names.get(name, "")
         real = module[len("module:") :] if module.startswith("module:") else ""
@@ -261,13 +303,45 @@ def namespace_for(
     return namespace
 
 
+def calls_ahead(
+    sources: Sequence[str], first: int, names: dict[str, str], entry_point: str | None
+) -> list[tuple[int, str, tuple, tuple]]:
+    """The calls `plan.known_calls` knows for test `first` (`sources[0]`, its values already
+    read) and, while each plan is complete, for the tests after it; each tagged with its
+    test's position. It stops before a test that reads a program value (that read must come
+    after the calls before it)."""
+    calls = []
+    for offset, source in enumerate(sources):
+        try:
+            owned = plan.program_owned(plan.free_names(source), names, entry_point)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            break  # a test that does not compile: judge_one reports it
+        called = frozenset(name for name in owned if names[name] in CALLED)
+        if offset and called != owned:
+            break
+        steps, complete = plan.known_calls(
+            source, called, entry_point if entry_point in called else None
+        )
+        calls += [(first + offset, name, args, kwargs) for name, args, kwargs in steps]
+        if not complete:
+            break
+    return calls
+
+
 @functools.lru_cache(maxsize=1024)  # a GRPO group's completions share their tests
 def compiled(source: str) -> types.CodeType:
-    return compile(source, "<test>", "exec")
+    return compile(source, "<test>", "exec")  # from the text: twice as fast as from a tree
 
 
-def judge_one(source: str, names: dict[str, str], entry_point: str | None, channel: Bridge) -> dict:
-    """One test's result (`lost`: the program process ended during it)."""
+def judge_one(
+    source: str,
+    names: dict[str, str],
+    entry_point: str | None,
+    channel: Bridge,
+    following: Sequence[str] = (),
+) -> dict:
+    """One test's result (`lost`: the program process ended during it). `following`: the
+    job's tests after this one, whose calls may be asked ahead with this test's."""
     try:
         code = compiled(source)
     except BaseException as exc:  # a broken test is a harness problem, not a load failure
@@ -276,10 +350,8 @@ def judge_one(source: str, names: dict[str, str], entry_point: str | None, chann
     outcome: dict
     try:
         namespace = namespace_for(source, names, entry_point, channel)
-        owned = frozenset(n for n, v in namespace.items() if isinstance(v, Stub))
-        channel.ask_ahead(
-            plan.call_plan(source, owned, entry_point if entry_point in owned else None)
-        )
+        if channel.idle:
+            channel.ask_ahead(calls_ahead([source, *following], channel.test, names, entry_point))
         exec(code, namespace)
         outcome = {"status": "passed", "detail": None}
     except (AssertionError, ProgramExit) as exc:
@@ -307,7 +379,7 @@ def judge_loop(sock_fd: int, jobs_r: int, verdict_w: int, uid: int, limits: dict
 
     Per job: the program process's pipes arrive on the socket (calls out, replies in), the tests
     on `jobs_r`; the results go out on `verdict_w`."""
-    report: Callable[[dict], None] = lambda message: bridge.send(verdict_w, message)  # noqa: E731
+    report: Callable[..., None] = lambda *messages: bridge.send_all(verdict_w, messages)  # noqa: E731
     try:
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
@@ -324,15 +396,20 @@ def judge_loop(sock_fd: int, jobs_r: int, verdict_w: int, uid: int, limits: dict
             if job is None:
                 break
             channel = Bridge(*fds)
-            for index, source in job["tests"]:
-                report({"start": index})
-                report(
-                    {"test": index, **judge_one(source, job["names"], job["entry_point"], channel)}
-                )
+            sources = [source for _, source in job["tests"]]
+            # a verdict goes out with the next test's start: one write, one wake-up
+            held: list[dict] = []
+            for position, (index, source) in enumerate(job["tests"]):
+                report(*held, {"start": index})
+                channel.test = position
+                following = sources[position + 1 :] if channel.idle else ()
+                result = judge_one(source, job["names"], job["entry_point"], channel, following)
+                held = [{"test": index, **result}]
                 if channel.lost:
                     break
             else:
-                report({"done": True})
+                held.append({"done": True})
+            report(*held)
             for fd in fds:
                 os.close(fd)
     finally:

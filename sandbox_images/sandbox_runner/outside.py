@@ -23,6 +23,7 @@ import time
 from sandbox_runner import bridge
 from sandbox_runner.child import verdict_prefix
 from sandbox_runner.judge import JOBS_PER_JUDGE, judge_loop
+from sandbox_runner.reset import kill_uid, uid_alive
 from sandbox_runner.watch import (
     HarnessError,
     Watched,
@@ -76,7 +77,8 @@ class ProgramProcess:
     privileges under the expected limits and warmed up); `start` gives it its job."""
 
     def __init__(self, zygote, uid: int, limits: dict) -> None:
-        self.zygote, self.limits = zygote, limits
+        self.zygote, self.uid, self.limits = zygote, uid, limits
+        self.oom_before = 0  # the container's OOM kills when this generation began
         ctl_r, self.ctl_w = os.pipe()
         self.reply_r, reply_w = os.pipe()
         self.out_r, out_w = os.pipe()
@@ -123,7 +125,7 @@ class ProgramProcess:
         """The load report (`names`), or a load failure (`phase`, `status`, `detail`)."""
         received = bytearray()
         deadline = time.monotonic() + self.limits["timeout_s"]
-        oom_before = oom_kills()
+        self.oom_before = oom_before = oom_kills()
         closed = False
         while True:
             closed = _read_into(self.reply_r, received, REPORT_WINDOW, keep_tail=True) or closed
@@ -233,19 +235,23 @@ class JudgeProcess:
 
 
 def _watch_judge(process: ProgramProcess, verdicts: FrameReader) -> tuple[dict, bool]:
-    """(results, whether the judge finished the job and waits for the next one)."""
+    """(results, whether the judge finished the job and waits for the next one).
+
+    The program process may run ahead of the judge (calls asked ahead), so when it ends, the
+    test it ended in is the one the judge reports `lost` for once it has judged those it had
+    answers for: the runner waits for that report, under the current test's deadline."""
     limits = process.limits
     results: dict[int, dict] = {}
-    current, deadline, oom_before = None, None, 0
+    current, deadline, ended = None, None, None
     while True:
         for frame in verdicts.pump():
             message = bridge.decode_message(frame)
             if "start" in message:
                 current, process.output = message["start"], 0
-                deadline, oom_before = time.monotonic() + limits["timeout_s"], oom_kills()
+                deadline = time.monotonic() + limits["timeout_s"]
             elif "test" in message and message.get("lost"):
-                status = process.status(wait_s=1.0)
-                results[message["test"]] = exit_detail(status, oom_kills() > oom_before)
+                status = ended if ended is not None else process.status(wait_s=1.0)
+                results[message["test"]] = exit_detail(status, oom_kills() > process.oom_before)
                 return results, True
             elif "test" in message:
                 results[message["test"]] = {
@@ -259,10 +265,10 @@ def _watch_judge(process: ProgramProcess, verdicts: FrameReader) -> tuple[dict, 
         if current is not None and process.output > limits["output_bytes"]:
             results[current] = {"status": "output_limit", "detail": "output exceeded the limit"}
             return results, False
-        status = process.status()
-        if status is not None and current is not None:
-            results[current] = exit_detail(status, oom_kills() > oom_before)
-            return results, False
+        if ended is None:
+            ended = process.status()
+            if ended is not None and uid_alive(process.uid):
+                kill_uid(process.uid)  # what it left holding its reply pipe: the judge reads EOF
         if verdicts.closed:  # the judge ended early: a test it could not survive (ours)
             if current is not None:
                 results[current] = {"status": "runtime_error", "detail": "the judge ended"}
@@ -272,7 +278,9 @@ def _watch_judge(process: ProgramProcess, verdicts: FrameReader) -> tuple[dict, 
             results[current] = {"status": "timeout", "detail": "wall-clock time limit exceeded"}
             return results, False
         wait = None if deadline is None or current is None else max(0.0, deadline - now)
-        fds = [verdicts.fd, process.out_r, process.err_r, process.zygote]
+        fds = [verdicts.fd, process.out_r, process.err_r]
+        if ended is None:
+            fds.append(process.zygote.fileno())
         select.select(fds, [], [], wait if wait is not None else limits["timeout_s"])
 
 

@@ -43,56 +43,67 @@ PLAIN_ATTRIBUTES = frozenset(
 )
 
 
-class _Scan(ast.NodeVisitor):
-    def __init__(self) -> None:
+def nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of `tree`, in no particular order: `ast.walk` without its generators, three
+    times as fast (the judge scans every test it has not seen)."""
+    found, stack, node_type = [], [tree], ast.AST
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        stack.append(item)
+            elif isinstance(value, node_type):
+                stack.append(value)
+    return found
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_CAPTURES = (ast.MatchAs, ast.MatchStar)  # match-statement names
+
+
+class _Scan:
+    """The names a test reads, binds, and defines as callables (functions, classes, lambdas)."""
+
+    def __init__(self, tree: ast.AST) -> None:
         self.loaded: set[str] = set()
         self.bound: set[str] = set()
-        self.test_callables: set[str] = set()  # functions, classes and lambdas of the test
+        self.test_callables: set[str] = set()
+        for node in nodes(tree):
+            kind = type(node)
+            if kind is ast.Name:
+                (self.loaded if type(node.ctx) is ast.Load else self.bound).add(node.id)
+            elif kind in _DEFINITIONS:
+                self.bound.add(node.name)
+                self.test_callables.add(node.name)
+            elif kind is ast.arg:
+                self.bound.add(node.arg)
+            elif kind is ast.alias:
+                self.bound.add((node.asname or node.name).split(".")[0])
+            elif kind is ast.ExceptHandler and node.name:
+                self.bound.add(node.name)
+            elif kind is ast.Assign and type(node.value) is ast.Lambda:
+                self.test_callables.update(t.id for t in node.targets if type(t) is ast.Name)
+            elif kind in _CAPTURES and node.name:
+                self.bound.add(node.name)
+            elif kind is ast.MatchMapping and node.rest:
+                self.bound.add(node.rest)
 
-    def visit_Name(self, node: ast.Name) -> None:
-        (self.loaded if isinstance(node.ctx, ast.Load) else self.bound).add(node.id)
 
-    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        self.bound.add(node.name)
-        self.test_callables.add(node.name)
-        self.generic_visit(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self.bound.add(node.name)
-        self.test_callables.add(node.name)
-        self.generic_visit(node)
-
-    def visit_arg(self, node: ast.arg) -> None:
-        self.bound.add(node.arg)
-
-    def visit_alias(self, node: ast.alias) -> None:
-        self.bound.add((node.asname or node.name).split(".")[0])
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-        if node.name:
-            self.bound.add(node.name)
-        self.generic_visit(node)
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        if isinstance(node.value, ast.Lambda):
-            self.test_callables.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        self.generic_visit(node)
-
-    def generic_visit(self, node: ast.AST) -> None:
-        for name in ("name", "rest"):  # match-statement captures
-            value = getattr(node, name, None)
-            if isinstance(node, (ast.MatchAs, ast.MatchStar, ast.MatchMapping)) and value:
-                self.bound.add(value)
-        super().generic_visit(node)
+@functools.lru_cache(maxsize=16)  # the judge reads one test three ways in a row: parse it once
+def parsed(source: str) -> ast.Module:
+    """The test's syntax tree (SyntaxError and the like propagate). Small cache: trees are
+    large, and what is derived from them has caches of its own."""
+    return ast.parse(source)
 
 
 @functools.lru_cache(maxsize=4096)  # a GRPO group's completions share their tests
 def free_names(source: str) -> frozenset[str]:
     """Names the test reads that it does not bind itself (builtins included)."""
-    scan = _Scan()
-    scan.visit(ast.parse(source))
+    scan = _Scan(parsed(source))
     return frozenset(scan.loaded - scan.bound)
 
 
@@ -100,12 +111,12 @@ def free_names(source: str) -> frozenset[str]:
 def needs_program_objects(source: str) -> str | None:
     """Why this test must be judged inside the program's interpreter, or None."""
     try:
-        tree = ast.parse(source)
+        tree = parsed(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None  # the judge reports it as a test that does not compile
-    scan = _Scan()
-    scan.visit(tree)
+    scan = _Scan(tree)
     free = scan.loaded - scan.bound
+    every = nodes(tree)
 
     def program_value(node: ast.AST) -> bool:
         return (
@@ -132,7 +143,7 @@ def needs_program_objects(source: str) -> str | None:
     # test variables holding what a program call returned: `root = Node(1)`
     derived = {
         target.id
-        for node in ast.walk(tree)
+        for node in every
         if isinstance(node, ast.Assign) and any(program_call(n) for n in ast.walk(node.value))
         for target in node.targets
         if isinstance(target, ast.Name)
@@ -145,7 +156,7 @@ def needs_program_objects(source: str) -> str | None:
             or (isinstance(node, ast.Name) and node.id in derived)
         )
 
-    for node in ast.walk(tree):
+    for node in every:
         if isinstance(node, ast.Attribute) and program_object(node.value):
             if program_value(node.value):
                 return f"reads an attribute of the program's {node.value.id}"  # type: ignore[attr-defined]
@@ -204,38 +215,86 @@ _OPAQUE = (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr, ast.Await, ast.Yiel
 _OPAQUE += (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Starred)
 
 
-@functools.lru_cache(maxsize=4096)
 def call_plan(source: str, owned: frozenset[str], entry_point: str | None) -> tuple:
     """The program calls a test makes first, in order, when its text fixes them: `((name,
     args, kwargs), ...)` with literal arguments, from its leading straight-line asserts (at
-    module level, or in the `check(candidate)` it calls, HumanEval's shape). The judge sends them
-    in one batch and then serves the test's calls from the answers while they come in this order,
-    so the program runs exactly the calls it would have run, in the same order; after the first
-    call that raises, nothing more is run ahead. Empty when nothing can be known.
+    module level, or in the `check(candidate)` it calls, HumanEval's shape). Empty when nothing
+    can be known. See `known_calls`, which also says whether these are all the test's calls.
 
     >>> test = "assert f([1, 2]) == 3\\nassert f([]) == 0\\nx = g(1)"
     >>> call_plan(test, frozenset({"f", "g"}), None)
     (('f', ([1, 2],), ()), ('f', ([],), ()))
     """
+    return known_calls(source, owned, entry_point)[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def known_calls(source: str, owned: frozenset[str], entry_point: str | None) -> tuple[tuple, bool]:
+    """(`call_plan`'s calls, whether they are every call the test can make to the program).
+
+    The judge asks the program for these answers before the test asks (`judge.Bridge`): in one
+    request, each answer coming back as soon as it is computed, and serves the test's calls
+    from them while they come in this order. So the program runs the calls it would have run,
+    in the same order; after the first call that does not return plain data (it raised, or
+    returned an iterator), nothing more runs ahead. When a test's plan is complete, the next
+    test's calls may follow it in the same request: the program then runs a whole job's calls
+    without waiting for the judge between tests.
+
+    >>> known_calls("assert f(1) == 2\\nassert f(2) == 4", frozenset({"f"}), None)[1]
+    True
+    >>> known_calls("for x in [1, 2]:\\n    assert f(x) > 0", frozenset({"f"}), None)
+    ((), False)
+    """
     try:
-        tree = ast.parse(source)
+        tree = parsed(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return ()
+        return (), False
     functions = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
     plan: list = []
-    for statement in tree.body:
-        if isinstance(statement, (ast.FunctionDef, ast.Import, ast.ImportFrom)):
-            continue
-        if isinstance(statement, ast.Assign) and not _calls_anything(statement.value):
+    complete = True
+    for position, statement in enumerate(tree.body):
+        if _inert(statement, owned):
             continue
         checked = _checked_function(statement, functions, entry_point)
         if checked is not None:
             function, parameter = checked
-            _plan_body(function.body, {parameter: entry_point}, owned, plan)
-            break  # what the test does after its check is not worth running ahead
-        if not _plan_statement(statement, {}, owned, plan):
+            complete = _plan_body(function.body, {parameter: entry_point}, owned, plan)
+            # what the test does after its check is not worth running ahead
+            rest = tree.body[position + 1 :]
+            complete = complete and all(_inert(after, owned) for after in rest)
             break
-    return tuple(plan)
+        if not _plan_statement(statement, {}, owned, plan):
+            complete = False
+            break
+    return tuple(plan), complete
+
+
+def _inert(statement: ast.stmt, owned: frozenset[str]) -> bool:
+    """A statement that runs no code of the program's: an import, a plain assignment, or a
+    function definition with no decorator whose defaults and annotations call nothing."""
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return True
+    if isinstance(statement, ast.Assign):
+        return not _calls_anything(statement.value)
+    if isinstance(statement, ast.FunctionDef):
+        if statement.decorator_list:  # each decorator is a call
+            return False
+        header = [*statement.args.defaults, statement.returns]
+        header += [d for d in statement.args.kw_defaults if d is not None]
+        header += [a.annotation for a in _arguments(statement.args)]
+        return not any(
+            _calls_anything(node) or _names(node) & owned for node in header if node is not None
+        )
+    return False
+
+
+def _arguments(arguments: ast.arguments) -> list[ast.arg]:
+    every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    return every + [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
 def _calls_anything(node: ast.AST) -> bool:
@@ -266,23 +325,27 @@ def _checked_function(
     return function, parameters[0].arg
 
 
-def _plan_body(body: list, aliases: dict, owned: frozenset[str], plan: list) -> None:
+def _plan_body(body: list, aliases: dict, owned: frozenset[str], plan: list) -> bool:
+    """Adds the calls of a check's leading asserts; True if it planned the whole body."""
     for statement in body:
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
             continue  # a docstring
         if not _plan_statement(statement, aliases, owned, plan):
-            return
+            return False
+    return True
 
 
 def _plan_statement(statement: ast.stmt, aliases: dict, owned: frozenset[str], plan: list) -> bool:
-    """Adds an assert's program calls; False (stop planning) for anything else."""
+    """Adds an assert's program calls; False (stop planning) for anything else, and after an
+    assert whose message may call the program (it runs only when the assert fails)."""
     if not isinstance(statement, ast.Assert):
         return False
     calls: list = []
     if not _ordered_calls(statement.test, aliases, owned, calls):
         return False
     plan.extend(calls)
-    return True
+    message = statement.msg
+    return message is None or not (_calls_anything(message) or _names(message) & set(aliases))
 
 
 def _ordered_calls(node: ast.AST, aliases: dict, owned: frozenset[str], calls: list) -> bool:
@@ -291,6 +354,8 @@ def _ordered_calls(node: ast.AST, aliases: dict, owned: frozenset[str], calls: l
     test's own functions, short-circuiting)."""
     if isinstance(node, _OPAQUE):
         return False
+    if isinstance(node, ast.Compare) and any(map(_calls_anything, node.comparators[1:])):
+        return False  # `a < f(1) < f(2)` may stop before its last call
     if isinstance(node, ast.Name):
         return node.id not in aliases and node.id not in owned  # a program name not called
     if isinstance(node, ast.Call):

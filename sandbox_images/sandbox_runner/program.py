@@ -7,7 +7,9 @@ its program on the control pipe, and serves one of two roles:
 - `calls` (assert and HumanEval forms): loads the program as `__main__` and reports its names;
   then answers the judge's requests, each on plain data only (`bridge.py`): call a function
   (its arguments' new contents come back, for in-place mutation), read a plain value, or step an
-  iterator it returned. A result that is not plain data is reported as such, never sent.
+  iterator it returned; or a list of calls asked ahead, each answered as soon as it ran, up to
+  the first that does not return plain data. A result that is not plain data is reported as
+  such, never sent.
 - `stdio`: compiles the program once; then runs it once per test, as `__main__` in fresh
   globals with the test's stdin, stdout and stderr (pipes the runner passes over a socket) and
   reports how it ended on the test's verdict pipe. The runner compares the output. After a test
@@ -31,7 +33,6 @@ import types
 
 from sandbox_runner import bridge
 from sandbox_runner.child import (
-    CHILD_ENV,
     PRISTINE_BUILTINS,
     RUNNER_ROOT,
     close_all_but,
@@ -44,7 +45,6 @@ NAMES_REPORTED = 10_000
 # tests a process may serve, for its CPU-time rlimit: a backstop only, the runner's wall clock
 # ends every test at its limit
 SPARE_TESTS = 1000
-BATCH_CALLS = 10_000
 
 
 def program_main(request: dict, fds: list[int]) -> None:
@@ -55,11 +55,7 @@ def program_main(request: dict, fds: list[int]) -> None:
         ctl, reply, out_w, err_w = fds[:4]
         _reset_fds(keep=fds, stdout=out_w, stderr=err_w)
         drop_privileges(request["uid"], request["limits"], tests=SPARE_TESTS)
-        os.chdir("/tmp")
-        os.environ.clear()
-        os.environ.update(CHILD_ENV)
-        sys.path[:] = [p for p in sys.path if p and p != RUNNER_ROOT]
-        sys.argv = ["program"]
+        os.chdir("/tmp")  # environ, argv, path and streams: as `become_template` left them
         if "random" in sys.modules:  # a fork shares its parent's generator state: reseed
             sys.modules["random"].seed()
         exec(compile("pass", "<warm-up>", "exec"), {})  # the pages a load touches, copied now
@@ -86,7 +82,15 @@ def _reset_fds(keep: list[int], stdout: int, stderr: int) -> None:
     os.dup2(stderr, 2)
     os.close(null)
     close_all_but([fd for fd in keep if fd not in (stdout, stderr)])  # those live on as 1, 2
-    _streams()
+
+
+def become_template() -> None:
+    """PID 1, once its runner is forked: what every program process inherits, set once here
+    rather than in each of them (every page a fresh process writes is copied: ~5 us a page).
+    The environment was reset before the runner's fork; PID 1 never writes to these streams."""
+    sys.path[:] = [p for p in sys.path if p and p != RUNNER_ROOT]
+    sys.argv = ["program"]
+    _streams()  # on fds 0-2, which each program process points at its own pipes
 
 
 def _streams() -> None:
@@ -134,13 +138,30 @@ def serve_calls(program: str, token: str, ctl: int, reply: int) -> None:
         message = requests.message()
         if message is None:
             return
-        answer = answer_request(message, namespace, iterators)
-        _flush()
-        try:
-            payload = json.dumps(answer, separators=(",", ":")).encode()
-        except (TypeError, ValueError, RecursionError):
-            payload = b'{"not_plain": "an answer that could not be encoded"}'
-        bridge.write_frame(reply, payload)
+        answer_message(message, namespace, iterators, reply)
+
+
+def answer_message(message: dict, namespace: dict, iterators: dict, reply: int) -> None:
+    """One of the judge's messages: a request (one answer), or calls asked ahead (an answer
+    each, written as soon as it ran, up to the first that is not plain data)."""
+    ahead = message.get("ahead")
+    if type(ahead) is not list:
+        answer(reply, answer_request(message, namespace, iterators))
+        return
+    for request in ahead[: bridge.AHEAD_CALLS]:
+        result = answer_request(request, namespace, iterators) if type(request) is dict else {}
+        answer(reply, result)
+        if "ok" not in result:
+            return  # the judge asks again, one call at a time, from here
+
+
+def answer(reply: int, result: dict) -> None:
+    _flush()
+    try:
+        payload = json.dumps(result, separators=(",", ":")).encode()
+    except (TypeError, ValueError, RecursionError):
+        payload = b'{"not_plain": "an answer that could not be encoded"}'
+    bridge.write_frame(reply, payload)
 
 
 def report(reply: int, token: str, message: dict) -> None:
@@ -176,14 +197,6 @@ def names_of(namespace: dict) -> dict[str, str]:
 
 
 def answer_request(message: dict, namespace: dict, iterators: dict[int, object]) -> dict:
-    if type(message.get("batch")) is list:  # calls asked ahead: in order, up to a failing one
-        answers = []
-        for request in message["batch"][:BATCH_CALLS]:
-            answer = answer_request(request, namespace, iterators) if type(request) is dict else {}
-            answers.append(answer)
-            if "ok" not in answer:
-                break
-        return {"batch": answers}
     try:
         if "call" in message:
             function = namespace[message["call"]]

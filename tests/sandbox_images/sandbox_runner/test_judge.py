@@ -1,5 +1,5 @@
 """The judge and its plan without Docker: a forked process answers as the program process does
-(`program.answer_request`), the judge runs tests against it over real pipes."""
+(`program.answer_message`), the judge runs tests against it over real pipes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 from sandbox_runner import bridge, plan
 from sandbox_runner.judge import Bridge, judge_one
-from sandbox_runner.program import answer_request, names_of
+from sandbox_runner.program import answer_message, names_of
 
 
 @contextmanager
@@ -32,9 +32,7 @@ def program(source: str) -> Iterator[tuple[Bridge, dict[str, str], list[dict]]]:
             iterators: dict = {}
             while (message := requests.message()) is not None:
                 bridge.send(log_w, message)
-                bridge.write_frame(
-                    replies_w, bridge.json_bytes(answer_request(message, namespace, iterators))
-                )
+                answer_message(message, namespace, iterators, replies_w)
         finally:
             os._exit(0)
     for fd in (calls_r, replies_w, log_w):
@@ -137,7 +135,7 @@ def test_calls_the_text_fixes_go_in_one_batch_and_run_once_in_order() -> None:
     with program(source) as (channel, names, requests):
         assert judge_one(test, names, None, channel)["status"] == "passed"
         assert channel.get("seen") == [1, 2, 3]
-    assert [list(r) for r in requests] == [["batch"], ["get"]]
+    assert [list(r) for r in requests] == [["ahead"], ["get"]]
 
 
 def test_a_test_that_leaves_the_plan_goes_live_without_rerunning_anything() -> None:
@@ -199,3 +197,77 @@ def test_program_owned_names() -> None:
     assert plan.program_owned({"sum"}, defined, None) == {"sum"}
     assert plan.program_owned({"abs", "sum"}, defined, "sum") == {"sum"}
     assert plan.program_owned({"math"}, defined, None) == set()
+
+
+def judge_job(channel: Bridge, names: dict[str, str], tests: list[str]) -> list[str]:
+    """What `judge_loop` does with a job's tests: each judged in turn, the calls of those after
+    it asked ahead while nothing is still coming."""
+    statuses = []
+    for position, test in enumerate(tests):
+        channel.test = position
+        following = tests[position + 1 :] if channel.idle else []
+        statuses.append(judge_one(test, names, None, channel, following)["status"])
+    return statuses
+
+
+def test_a_jobs_tests_ask_their_calls_ahead_together_and_each_runs_once() -> None:
+    source = "seen = []\ndef f(x):\n    seen.append(x)\n    return x * 2\n"
+    tests = [f"assert f({x}) == {2 * x}" for x in range(5)]
+    with program(source) as (channel, names, requests):
+        assert judge_job(channel, names, tests) == ["passed"] * 5
+        assert channel.get("seen") == [0, 1, 2, 3, 4]
+    assert [list(r) for r in requests] == [["ahead"], ["get"]]
+
+
+def test_a_failed_assert_leaves_its_tests_answers_unused_and_the_next_test_takes_its_own() -> None:
+    source = "seen = []\ndef f(x):\n    seen.append(x)\n    return x\n"
+    tests = ["assert f(1) == 0\nassert f(2) == 2", "assert f(3) == 3", "assert f(4) == 4"]
+    with program(source) as (channel, names, requests):
+        assert judge_job(channel, names, tests) == ["failed", "passed", "passed"]
+        # f(2) ran as it does when a test's calls are asked ahead; nothing ran twice
+        assert channel.get("seen") == [1, 2, 3, 4]
+    assert [list(r) for r in requests] == [["ahead"], ["get"]]
+
+
+def test_run_ahead_stops_before_a_test_that_reads_a_program_value() -> None:
+    source = "seen = []\ndef f(x):\n    seen.append(x)\n    return len(seen)\n"
+    tests = ["assert f(1) == 1", "assert f(2) == 2", "assert seen == [1, 2]", "assert f(3) == 3"]
+    with program(source) as (channel, names, requests):
+        assert judge_job(channel, names, tests) == ["passed"] * 4
+    assert [next(iter(r)) for r in requests] == ["ahead", "get", "call"]
+
+
+def test_after_a_call_that_raises_the_next_tests_are_asked_again_and_nothing_runs_twice() -> None:
+    source = (
+        "seen = []\n"
+        "def f(x):\n    seen.append(x)\n    if x == 2:\n        raise ValueError\n    return x\n"
+    )
+    tests = [f"assert f({x}) == {x}" for x in range(1, 6)]
+    with program(source) as (channel, names, requests):
+        statuses = judge_job(channel, names, tests)
+        assert statuses == ["passed", "runtime_error", "passed", "passed", "passed"]
+        assert channel.get("seen") == [1, 2, 3, 4, 5]
+    assert [list(r) for r in requests] == [["ahead"], ["ahead"], ["get"]]
+
+
+def test_a_loop_ends_the_plan_and_the_tests_after_it_are_asked_when_it_is_done() -> None:
+    source = "seen = []\ndef f(x):\n    seen.append(x)\n    return x\n"
+    tests = ["assert f(1) == 1", "for i in (2, 3):\n    assert f(i) == i", "assert f(4) == 4"]
+    with program(source) as (channel, names, requests):
+        assert judge_job(channel, names, tests) == ["passed"] * 3
+        assert channel.get("seen") == [1, 2, 3, 4]
+    kinds = [next(iter(r)) for r in requests]
+    assert kinds == ["call", "call", "call", "call", "get"]  # each plan too short to batch
+
+
+def test_known_calls_say_when_they_cover_every_call() -> None:
+    owned = frozenset({"f"})
+    assert plan.known_calls("assert f(1) == 1\nassert f(2) == 2", owned, None)[1]
+    assert not plan.known_calls("assert f(1) == 1\nprint(f(2))", owned, None)[1]
+    assert not plan.known_calls("assert f(1) == 1, f(9)", owned, None)[1]  # a message calls
+    assert not plan.known_calls("assert 0 < f(1) < f(2)", owned, None)[1]  # may stop early
+    assert not plan.known_calls("@d\ndef check(c):\n    pass\nassert f(1)", owned, None)[1]
+    assert not plan.known_calls("def h(x=f(3)):\n    pass\nassert f(1)", owned, None)[1]
+    humaneval = "def check(candidate):\n    assert candidate(1) == 1\n\ncheck(f)\n"
+    assert plan.known_calls(humaneval, owned, "f") == ((("f", (1,), ()),), True)
+    assert not plan.known_calls(humaneval + "print(f(2))\n", owned, "f")[1]
