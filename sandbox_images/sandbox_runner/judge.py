@@ -17,7 +17,9 @@ One judge serves a container's jobs one after another (a fresh one after `JOBS_P
 after any job it did not finish). It reports on the verdict pipe, one message each:
 `{"start": i}`, then `{"test": i, "status", "detail"}`, or `{"test": i, "lost": true}` when the
 program process ended during the test (the runner knows how it ended and starts a fresh one for
-the rest), and `{"done": true}` after the job's last test.
+the rest), and `{"done": true}` after the job's last test. A start says how many later tests'
+calls were asked ahead (`"ahead": n`), as does `{"ahead": n}` when the judge asks during a test:
+their output may come during this test's window.
 """
 
 from __future__ import annotations
@@ -80,11 +82,18 @@ class Bridge:
         self.lost = False
         self.test = 0  # the position of the test being judged
         self._coming: collections.deque[tuple[int, bytes]] = collections.deque()
+        # told, before calls go ahead, how many later tests they reach (the runner allows the
+        # output of those tests' calls in the current test's window)
+        self.announce: Callable[[int], None] = lambda tests: None
 
     @property
     def idle(self) -> bool:
         """Nothing asked ahead is still to be read."""
         return not self._coming
+
+    def tests_ahead(self) -> int:
+        """Later tests whose calls were asked ahead and may be running now."""
+        return len({test for test, _ in self._coming if test > self.test})
 
     def ask_ahead(self, calls: list[tuple[int, str, tuple, tuple]]) -> None:
         """Sends `(test, name, args, kwargs)` calls in one request (nothing may be coming)."""
@@ -102,6 +111,7 @@ class Bridge:
             keys.append((test, _call_key(request)))
         if len(requests) < 2 or not self.idle:
             return
+        self.announce(len({test for test, _ in keys if test > self.test}))
         self._send({"ahead": requests})
         self._coming.extend(keys)
 
@@ -396,12 +406,13 @@ def judge_loop(sock_fd: int, jobs_r: int, verdict_w: int, uid: int, limits: dict
             if job is None:
                 break
             channel = Bridge(*fds)
+            channel.announce = lambda tests: report({"ahead": tests})
             sources = [source for _, source in job["tests"]]
             # a verdict goes out with the next test's start: one write, one wake-up
             held: list[dict] = []
             for position, (index, source) in enumerate(job["tests"]):
-                report(*held, {"start": index})
                 channel.test = position
+                report(*held, {"start": index, "ahead": channel.tests_ahead()})
                 following = sources[position + 1 :] if channel.idle else ()
                 result = judge_one(source, job["names"], job["entry_point"], channel, following)
                 held = [{"test": index, **result}]

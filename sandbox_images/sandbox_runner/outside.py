@@ -239,19 +239,27 @@ def _watch_judge(process: ProgramProcess, verdicts: FrameReader) -> tuple[dict, 
 
     The program process may run ahead of the judge (calls asked ahead), so when it ends, the
     test it ended in is the one the judge reports `lost` for once it has judged those it had
-    answers for: the runner waits for that report, under the current test's deadline."""
+    answers for: the runner waits for that report, under the current test's deadline. Output
+    is capped per test window; while later tests' calls may be running (`ahead`), the window
+    allows their share too, and a flood ends the process and is charged the same way."""
     limits = process.limits
     results: dict[int, dict] = {}
-    current, deadline, ended = None, None, None
+    current, deadline, ended, ahead, flooded = None, None, None, 0, False
     while True:
         for frame in verdicts.pump():
             message = bridge.decode_message(frame)
+            if "ahead" in message:
+                ahead = _count(message["ahead"])
             if "start" in message:
                 current, process.output = message["start"], 0
                 deadline = time.monotonic() + limits["timeout_s"]
             elif "test" in message and message.get("lost"):
                 status = ended if ended is not None else process.status(wait_s=1.0)
-                results[message["test"]] = exit_detail(status, oom_kills() > process.oom_before)
+                results[message["test"]] = (
+                    {"status": "output_limit", "detail": "output exceeded the limit"}
+                    if flooded
+                    else exit_detail(status, oom_kills() > process.oom_before)
+                )
                 return results, True
             elif "test" in message:
                 results[message["test"]] = {
@@ -262,9 +270,12 @@ def _watch_judge(process: ProgramProcess, verdicts: FrameReader) -> tuple[dict, 
             elif "done" in message:
                 return results, True
         process.take_output()
-        if current is not None and process.output > limits["output_bytes"]:
-            results[current] = {"status": "output_limit", "detail": "output exceeded the limit"}
-            return results, False
+        if current is not None and process.output > limits["output_bytes"] * (1 + ahead):
+            if not ahead:
+                results[current] = {"status": "output_limit", "detail": "output exceeded the limit"}
+                return results, False
+            flooded = True  # a call asked ahead may be the one: the judge says which
+            process.kill()
         if ended is None:
             ended = process.status()
             if ended is not None and uid_alive(process.uid):
@@ -282,6 +293,10 @@ def _watch_judge(process: ProgramProcess, verdicts: FrameReader) -> tuple[dict, 
         if ended is None:
             fds.append(process.zygote.fileno())
         select.select(fds, [], [], wait if wait is not None else limits["timeout_s"])
+
+
+def _count(value: object) -> int:
+    return min(value, bridge.AHEAD_CALLS) if type(value) is int and value > 0 else 0
 
 
 # --- stdin/stdout form: the program runs itself once per test --------------------------------

@@ -126,6 +126,35 @@ async def test_ending_the_process_while_loading_is_a_load_failure() -> None:
     assert statuses(ok_then_exits) == ["runtime_error", "passed"]
 
 
+async def test_a_fault_in_a_call_asked_ahead_is_charged_to_the_test_that_made_it() -> None:
+    # the program runs the job's literal calls before the judge reaches their tests: a crash,
+    # a hang, a flood or an exit in the 4th call fails the 4th test, and the 5th and 6th run
+    # in a fresh load
+    tests = [f"assert f({x}) == {x}" for x in range(1, 7)]
+    crash = "import os, signal\ndef f(x):\n    if x == 4:\n        os.kill(os.getpid(), 9)\n"
+    hang = "def f(x):\n    while x == 4:\n        pass\n"
+    flood = "def f(x):\n    while x == 4:\n        print('x' * 1000)\n"
+    # a child it left behind holds the answers' pipe open: the judge still learns of the end
+    orphan = "import os, time\ndef f(x):\n    if x == 4:\n        os.fork() or time.sleep(60)\n"
+    orphan += "        os._exit(3)\n"
+    faults = ("killed by signal 9", "wall-clock", "output exceeded", "exited with code 3")
+    results = await run(
+        *(code_job(head + "    return x\n", *tests) for head in (crash, hang, flood, orphan))
+    )
+    for result, detail in zip(results, faults, strict=True):
+        assert statuses(result)[:3] == ["passed"] * 3, result
+        assert statuses(result)[3] != "passed" and detail in (result.tests[3].detail or "")
+        assert statuses(result)[4:] == ["passed"] * 2, result
+
+
+async def test_calls_asked_ahead_may_each_print_up_to_the_per_test_cap() -> None:
+    # 3000 bytes a call under a 4096-byte cap per test: fine one by one, and so when the
+    # program runs all six calls during the first test's window
+    chatty = "def f(x):\n    print('x' * 3000)\n    return x\n"
+    (result,) = await run(code_job(chatty, *(f"assert f({x}) == {x}" for x in range(6))))
+    assert statuses(result) == ["passed"] * 6
+
+
 async def test_a_test_that_does_not_compile_is_no_load_failure() -> None:
     (result,) = await run(code_job("x = 1\n", "assert x ==", "assert x == 1"))
     assert statuses(result) == ["runtime_error", "passed"]
