@@ -67,7 +67,10 @@ class Settings(BaseSettings):
     )
     sandbox_pool_size: int = Field(0, ge=0, le=256, description="Warm containers; 0 = CPU count.")
     sandbox_jobs_per_container: int = Field(
-        256, ge=1, description="Recycle a container after this many jobs."
+        1024,
+        ge=1,
+        description="Recycle a container after this many jobs (a backstop: every job ends with "
+        "a reset the runner must prove clean; a recycle costs ~0.5 s of CPU).",
     )
     sandbox_timeout_s: TimeoutS = Field(
         DEFAULT_LIMITS.timeout_s, description="Default per-test wall-clock limit."

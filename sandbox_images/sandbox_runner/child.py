@@ -83,9 +83,12 @@ def drop_privileges(uid: int, limits: dict, tests: int = 1) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-    try:  # make the OOM killer pick us, never the runner
-        with open("/proc/self/oom_score_adj", "w") as fh:
-            fh.write("1000")
+    try:  # make the OOM killer pick us, never the runner (os, not io: fewer pages touched)
+        adjust = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+        try:
+            os.write(adjust, b"1000")
+        finally:
+            os.close(adjust)
     except OSError:
         pass
     os.setgroups([])

@@ -41,7 +41,7 @@ CREATED_GRACE_S = 300.0  # a created, never started container younger than this 
 class DockerPoolConfig:
     image: str = "reward-sandbox-python:latest"
     pool_size: int = 0  # 0: one container per CPU
-    jobs_per_container: int = 256
+    jobs_per_container: int = 1024
     container_memory_mb: int = 1024 + 64 + 128  # largest job + tmpfs + runner
     tmpfs_mb: int = 64
     cpus_per_container: float = 1.0
