@@ -73,7 +73,9 @@ class Bridge:
     test that will make them; the program process answers each as soon as it ran it, so it
     works through a job's calls while the judge judges, and `call` takes the answers in order.
     An answer asked for an earlier test that ended before making that call is skipped (the
-    call ran, as the test's next assert would have run it had the previous one passed)."""
+    call ran, as the test's next assert would have run it had the previous one passed). A call
+    that was not asked ahead (an assert's message, on failure) is sent once the answers asked
+    ahead are in, and those answers are kept for their tests: no call ever runs twice."""
 
     def __init__(self, call_w: int, reply_r: int) -> None:
         self._call_w = call_w
@@ -82,14 +84,15 @@ class Bridge:
         self.lost = False
         self.test = 0  # the position of the test being judged
         self._coming: collections.deque[tuple[int, bytes]] = collections.deque()
+        self._received: collections.deque[tuple[int, bytes, dict]] = collections.deque()
         # told, before calls go ahead, how many later tests they reach (the runner allows the
         # output of those tests' calls in the current test's window)
         self.announce: Callable[[int], None] = lambda tests: None
 
     @property
     def idle(self) -> bool:
-        """Nothing asked ahead is still to be read."""
-        return not self._coming
+        """Nothing asked ahead is still to come or to be used."""
+        return not self._coming and not self._received
 
     def tests_ahead(self) -> int:
         """Later tests whose calls were asked ahead and may be running now."""
@@ -116,8 +119,10 @@ class Bridge:
         self._coming.extend(keys)
 
     def request(self, message: dict) -> dict:
-        self._drain()  # the answers still coming are not this request's
         self._send(message)
+        # the program answers what was asked ahead first: kept for the tests that asked
+        while (entry := self._next_ahead()) is not None:
+            self._received.append(entry)
         return self._reply()
 
     def _send(self, message: dict) -> None:
@@ -154,20 +159,24 @@ class Bridge:
             self._coming.clear()
         return test, key, answer
 
-    def _drain(self) -> None:
-        while self._next_ahead() is not None:
-            pass
+    def _peek(self) -> tuple[int, bytes, dict] | None:
+        if not self._received:
+            entry = self._next_ahead()
+            if entry is None:
+                return None
+            self._received.append(entry)
+        return self._received[0]
 
     def _answer_ahead(self, key: bytes) -> dict | None:
-        """This test's answer to the call `key`, when it was asked ahead, else None (and what
-        else was asked ahead is then not used)."""
-        while (entry := self._next_ahead()) is not None:
+        """This test's answer to the call `key` when it is the next one asked ahead, else None."""
+        while (entry := self._peek()) is not None:
             test, asked, answer = entry
-            if test < self.test:
-                continue  # that test ended before it made this call
+            if test < self.test:  # that test ended before it made this call
+                self._received.popleft()
+                continue
             if test == self.test and asked == key:
+                self._received.popleft()
                 return answer
-            self._drain()  # the test left its plan
             return None
         return None
 

@@ -264,10 +264,30 @@ def test_known_calls_say_when_they_cover_every_call() -> None:
     owned = frozenset({"f"})
     assert plan.known_calls("assert f(1) == 1\nassert f(2) == 2", owned, None)[1]
     assert not plan.known_calls("assert f(1) == 1\nprint(f(2))", owned, None)[1]
-    assert not plan.known_calls("assert f(1) == 1, f(9)", owned, None)[1]  # a message calls
+    assert plan.known_calls("assert f(1) == 1, f(9)", owned, None)[1]  # a message: on failure
+    assert plan.known_calls("print\nassert f(1) == 1\npass", owned, None)[1]  # HumanEval 129
     assert not plan.known_calls("assert 0 < f(1) < f(2)", owned, None)[1]  # may stop early
     assert not plan.known_calls("@d\ndef check(c):\n    pass\nassert f(1)", owned, None)[1]
     assert not plan.known_calls("def h(x=f(3)):\n    pass\nassert f(1)", owned, None)[1]
     humaneval = "def check(candidate):\n    assert candidate(1) == 1\n\ncheck(f)\n"
     assert plan.known_calls(humaneval, owned, "f") == ((("f", (1,), ()),), True)
     assert not plan.known_calls(humaneval + "print(f(2))\n", owned, "f")[1]
+
+
+def test_constant_expressions_are_planned_as_python_computes_them() -> None:
+    owned = frozenset({"f"})
+    test = "assert f(13441 * 19) == 0\nassert f([1, 0**0], -2.5) == 1\nassert f('ab' * 2) == 2"
+    calls, complete = plan.known_calls(test, owned, None)
+    assert complete
+    assert calls == (("f", (255379,), ()), ("f", ([1, 1], -2.5), ()), ("f", ("abab",), ()))
+    for too_big in ("'a' * 10**9", "2 ** 10**6", "(2**4096)**256", "1 / 0", "x + 1"):
+        assert plan.known_calls(f"assert f({too_big}) == 1", owned, None) == ((), False), too_big
+
+
+def test_a_message_that_calls_the_program_runs_after_the_calls_asked_ahead_and_once() -> None:
+    source = "seen = []\ndef f(x):\n    seen.append(x)\n    return x\n"
+    tests = ["assert f(1) == 0, f(9)", "assert f(2) == 2", "assert f(3) == 3"]
+    with program(source) as (channel, names, requests):
+        assert judge_job(channel, names, tests) == ["failed", "passed", "passed"]
+        assert channel.get("seen") == [1, 2, 3, 9]  # the message's call after those asked ahead
+    assert [next(iter(r)) for r in requests] == ["ahead", "call", "get"]
