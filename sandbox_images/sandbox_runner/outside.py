@@ -320,14 +320,15 @@ def stdio_test(process: ProgramProcess, test: dict) -> tuple[dict, bool]:
     for fd in theirs:
         os.close(fd)
     seen = Watched()
-    oom_before = oom_kills()
     try:
         _watch_stdio(process, test, seen, (stdin_w, out_r, err_r, verdict_r), token)
     finally:
         for fd in (stdin_w, out_r, err_r, verdict_r):
             with contextlib.suppress(OSError):
                 os.close(fd)
-    seen.oom_killed = oom_kills() > oom_before
+    status = seen.wait_status  # the cgroup's OOM count is read only for a SIGKILL
+    killed = status is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    seen.oom_killed = killed and oom_kills() > process.oom_before
     result = decide(test, seen)
     reusable = not (seen.timed_out or seen.output_exceeded or seen.wait_status is not None)
     return result, reusable
@@ -354,14 +355,18 @@ def _watch_stdio(
         poller.register(fd, select.POLLIN)
     if stdin_w >= 0:
         poller.register(stdin_w, select.POLLOUT)
-    poller.register(process.zygote.fileno(), select.POLLIN)
+    zygote = process.zygote.fileno()
+    poller.register(zygote, select.POLLIN)
     while open_fds:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             seen.timed_out = True
             break
+        reported = False  # the zygote said a process ended: only then ask whether it was ours
         for fd, _ in poller.poll(remaining * 1000):
-            if fd == stdin_w:
+            if fd == zygote:
+                reported = True
+            elif fd == stdin_w:
                 try:
                     pending = pending[os.write(stdin_w, pending[:65536]) :]
                 except BlockingIOError:
@@ -378,7 +383,7 @@ def _watch_stdio(
         if len(seen.stdout) + len(seen.stderr) > limit:
             seen.output_exceeded = True
             break
-        status = process.status()
+        status = process.status() if reported else None
         if status is not None:
             seen.wait_status = status
             for fd in readers:
