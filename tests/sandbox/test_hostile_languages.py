@@ -77,7 +77,8 @@ def test_attack_is_contained_and_its_neighbour_scores_right(
     assert hostile["status"] in ("failed", "error"), hostile
     assert hostile["reward"] is not None and hostile["reward"] <= 0.0, hostile
     assert all(t["status"] != "passed" for t in hostile["tests"]), hostile
-    assert (neighbour["status"], neighbour["reward"]) == ("passed", 1.0), neighbour
+    # the tests' statuses and details in the message: pytest would cut the dict short
+    assert (neighbour["status"], neighbour["reward"]) == ("passed", 1.0), neighbour["tests"]
 
 
 def test_every_pool_is_whole_afterwards(
