@@ -93,6 +93,7 @@ class ProgramProcess:
                 os.close(fd)
         for fd in (self.reply_r, self.out_r, self.err_r):
             os.set_blocking(fd, False)
+        self.outputs = {self.out_r, self.err_r}  # output pipes not yet at end of file
         self.output = 0  # bytes of stdout+stderr since the current test began
         self.stderr_tail = bytearray()
         self.token = secrets.token_hex(16)
@@ -109,13 +110,16 @@ class ProgramProcess:
         return self.zygote.exit_status(self.pid, wait_s)
 
     def take_output(self) -> None:
-        for fd in (self.out_r, self.err_r):
+        for fd in tuple(self.outputs):
             while True:
                 try:
                     chunk = os.read(fd, READ_BYTES)
-                except (BlockingIOError, OSError):
+                except BlockingIOError:
                     break
-                if not chunk:
+                except OSError:
+                    chunk = b""
+                if not chunk:  # at end of file: no longer watched (select would never wait)
+                    self.outputs.discard(fd)
                     break
                 self.output += len(chunk)
                 if fd == self.err_r:
@@ -141,7 +145,8 @@ class ProgramProcess:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return self._load_failure("timeout", "wall-clock time limit exceeded")
-            select.select([self.reply_r, self.out_r, self.err_r, self.zygote], [], [], remaining)
+            watched = [*self.outputs, self.zygote] + ([] if closed else [self.reply_r])
+            select.select(watched, [], [], remaining)
 
     def _load_report(self, report: dict) -> dict:
         if "load" in report:  # the program did not compile, or its module-level code failed
@@ -289,7 +294,7 @@ def _watch_judge(process: ProgramProcess, verdicts: FrameReader) -> tuple[dict, 
             results[current] = {"status": "timeout", "detail": "wall-clock time limit exceeded"}
             return results, False
         wait = None if deadline is None or current is None else max(0.0, deadline - now)
-        fds = [verdicts.fd, process.out_r, process.err_r]
+        fds = [verdicts.fd, *process.outputs]
         if ended is None:
             fds.append(process.zygote.fileno())
         select.select(fds, [], [], wait if wait is not None else limits["timeout_s"])
