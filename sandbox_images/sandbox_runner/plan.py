@@ -216,22 +216,12 @@ _OPAQUE = (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr, ast.Await, ast.Yiel
 _OPAQUE += (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Starred)
 
 
-def call_plan(source: str, owned: frozenset[str], entry_point: str | None) -> tuple:
-    """The program calls a test makes first, in order, when its text fixes them: `((name,
-    args, kwargs), ...)` with literal arguments, from its leading straight-line asserts (at
-    module level, or in the `check(candidate)` it calls, HumanEval's shape). Empty when nothing
-    can be known. See `known_calls`, which also says whether these are all the test's calls.
-
-    >>> test = "assert f([1, 2]) == 3\\nassert f([]) == 0\\nx = g(1)"
-    >>> call_plan(test, frozenset({"f", "g"}), None)
-    (('f', ([1, 2],), ()), ('f', ([],), ()))
-    """
-    return known_calls(source, owned, entry_point)[0]
-
-
 @functools.lru_cache(maxsize=4096)
 def known_calls(source: str, owned: frozenset[str], entry_point: str | None) -> tuple[tuple, bool]:
-    """(`call_plan`'s calls, whether they are every call the test can make to the program).
+    """(calls, complete): the program calls a test makes first, in order, when its text fixes
+    them, as `((name, args, kwargs), ...)` with constant arguments, from its leading
+    straight-line asserts (at module level, or in the `check(candidate)` it calls, HumanEval's
+    shape); and whether they are every call the test can make to the program.
 
     The judge asks the program for these answers before the test asks (`judge.Bridge`): in one
     request, each answer coming back as soon as it is computed, and serves the test's calls
@@ -241,6 +231,9 @@ def known_calls(source: str, owned: frozenset[str], entry_point: str | None) -> 
     test's calls may follow it in the same request: the program then runs a whole job's calls
     without waiting for the judge between tests.
 
+    >>> test = "assert f([1, 2]) == 3\\nassert f([]) == 0\\nx = g(1)"
+    >>> known_calls(test, frozenset({"f", "g"}), None)
+    ((('f', ([1, 2],), ()), ('f', ([],), ())), False)
     >>> known_calls("assert f(1) == 2\\nassert f(2) == 4", frozenset({"f"}), None)[1]
     True
     >>> known_calls("for x in [1, 2]:\\n    assert f(x) > 0", frozenset({"f"}), None)

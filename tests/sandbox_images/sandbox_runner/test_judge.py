@@ -179,16 +179,20 @@ def test_needs_program_objects_reads_only_the_text(test: str, why: str | None) -
     assert (found is None) if why is None else (found is not None and found.startswith(why))
 
 
-def test_call_plan_stops_where_the_text_stops_fixing_the_calls() -> None:
+def calls(source: str, owned: frozenset[str], entry_point: str | None) -> tuple:
+    return plan.known_calls(source, owned, entry_point)[0]
+
+
+def test_known_calls_stop_where_the_text_stops_fixing_the_calls() -> None:
     owned = frozenset({"f"})
-    assert plan.call_plan("assert f(1) == 1 or f(2) == 2", owned, None) == ()
-    assert plan.call_plan("x = 3\nassert f(x) == 1\nassert f(1) == 1", owned, None) == ()
+    assert calls("assert f(1) == 1 or f(2) == 2", owned, None) == ()
+    assert calls("x = 3\nassert f(x) == 1\nassert f(1) == 1", owned, None) == ()
     helper = "def h():\n    return f(9)\nassert f(1) == h()\nassert f(2) == 2"
-    assert plan.call_plan(helper, owned, None) == ()
-    two = plan.call_plan("assert f(1) == 1\nassert sorted(f([2, 1])) == [1, 2]", owned, None)
+    assert calls(helper, owned, None) == ()
+    two = calls("assert f(1) == 1\nassert sorted(f([2, 1])) == [1, 2]", owned, None)
     assert two == (("f", (1,), ()), ("f", ([2, 1],), ()))
     passed_around = "assert f(1) == 1\nassert list(map(f, [1])) == [1]"
-    assert plan.call_plan(passed_around, owned, None) == (("f", (1,), ()),)
+    assert calls(passed_around, owned, None) == (("f", (1,), ()),)
 
 
 def test_program_owned_names() -> None:
