@@ -4,18 +4,41 @@ Processes (one container):
 - PID 1 (`__main__`, `zygote`): init, and the pristine zygote that every program process is
   forked from. It imports only what program processes need and never reads a job, so no test
   or expected output is ever in a program process's memory.
-- the runner (`jobs`), forked by PID 1 at start: reads jobs from stdin and writes results to
-  stdout, each frame a 4-byte big-endian length followed by UTF-8 JSON. The service attaches to
-  the container once and keeps this stream open, so a job costs a few forks, never a container
-  start or a `docker exec`.
+- the runner (`jobs`, `serve`), forked by PID 1 at start: reads jobs from stdin and writes
+  results to stdout (`framing`). The service attaches to the container once and keeps this
+  stream open, so a job costs a few forks, never a container start or a `docker exec`.
 - program processes (`program`), forked by the zygote on the runner's request, dropped to the
   sandbox uid: the only place untrusted code runs. One loads the program once per job and serves
   its tests (a spare is forked ahead, between jobs).
-- the judge (`judge`, `bridge`, `plan`), forked by the runner under a uid of its own: evaluates
-  assert and HumanEval tests, calling the program's functions over a plain-data bridge.
-- fresh test children (`child`, `watch`) for the tests judged inside the program's interpreter
-  and for items with `"isolation": "per_test"`: fork, drop to the sandbox uid, load the program,
-  run one test, report over a pipe of its own with a per-test token.
+- the judge (`judge`, `calls`, `bridge`, `plan`, `ahead`), forked by the runner under a uid of
+  its own: evaluates assert and HumanEval tests, calling the program's functions over a
+  plain-data bridge.
+- fresh test children (`child`) for the tests judged inside the program's interpreter and for
+  items with `"isolation": "per_test"`: fork, drop to the sandbox uid, load the program, run
+  one test, report over a pipe of its own with a per-test token.
+
+Modules, one concept each:
+
+| module | owns |
+| --- | --- |
+| `wire` | the words shared with the service: job and reply keys, limits, statuses, phases |
+| `framing` | every length-prefixed frame: the attach stream and the pipes between processes |
+| `serve` | the job loop both runners share (hello, one reply per job, error replies) |
+| `watch` | the one loop that watches a running process (stdin, output cap, deadline, exit) |
+| `outcome` | the record of a watched run and the one classifier of how it ended |
+| `verdicts` | verdict lines: built before a program runs, read by token |
+| `confine` | a process's environment, descriptors, rlimits and uid before untrusted code |
+| `text` | valid UTF-8 and short details |
+| `jobs` | a Python job's tests: which are judged where, generations, load failures |
+| `program_process`, `judging` | the runner's side of a program process, and of the judge |
+| `stdio`, `fresh` | the runner's side of a stdin/stdout test, and of a fresh test child |
+| `program`, `child` | what runs in a program process, and in a fresh test child |
+| `judge`, `calls`, `bridge` | the judge, its end of the bridge, and the plain-data codec |
+| `plan`, `ahead` | where a test is judged, and which calls it will make |
+| `zygote`, `reset`, `compare` | forking program processes, the reset between jobs, stdout rules |
+| `native/` | the compiled languages' runner: `main` (PID 1), `job`, `execute` (one command), |
+| | `languages` (recipes), `sources` (program and harness text), `compile_server` (warm |
+| | compilers), `prepare` (the image build step) |
 
 A job is `{"id", "program", "tests", "limits", "isolation", "judge_in", "entry_point"}` (see
 `reward_service/sandbox/wire.py`): `limits` is `{"timeout_s", "memory_mb", "output_bytes",

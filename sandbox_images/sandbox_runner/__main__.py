@@ -10,10 +10,11 @@ import sys
 
 # PID 1 imports only what program processes need: the less it holds, the cheaper each fork
 from sandbox_runner import zygote
-from sandbox_runner.child import CHILD_ENV
+from sandbox_runner.confine import CHILD_ENV
 
 
 def log(message: str) -> None:
+    # not serve.log: PID 1 imports only what program processes need
     sys.stderr.write(f"runner: {message}\n")
     sys.stderr.flush()
 

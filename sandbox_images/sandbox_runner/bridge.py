@@ -17,7 +17,8 @@ whatever bytes the program process sends, the judge gets plain values or NotPlai
     ...     print(exc)
     a Foo, not plain data
 
-Frames on a pipe are a 4-byte big-endian length and the payload (`write_frame`, `read_frame`).
+What crosses is framed by `framing.py`; this module is only the codec (and the bound on calls
+asked ahead in one request, which the program process and the runner both hold to).
 """
 
 from __future__ import annotations
@@ -25,15 +26,10 @@ from __future__ import annotations
 import base64
 import collections
 import json
-import os
-import struct
-from collections.abc import Sequence
 
 MAX_DEPTH = 200
 MAX_NODES = 1_000_000
-MAX_FRAME_BYTES = 32 * 1024 * 1024
 AHEAD_CALLS = 10_000  # calls asked ahead in one request, at most
-HEADER = struct.Struct(">I")
 _BIG = 1 << 62  # ints beyond this travel as hex: linear time whatever their size
 _SCALARS = (type(None), bool, str)
 PLAIN_TYPES = (bool, int, float, complex, str, bytes, list, tuple, dict, set, frozenset, range)
@@ -184,100 +180,3 @@ def decode(data: bytes) -> object:
     except (ValueError, RecursionError, MemoryError) as exc:
         raise NotPlainData(f"malformed plain data ({type(exc).__name__})") from None
     return from_tree(tree)
-
-
-# --- frames on pipes ---------------------------------------------------------------------
-
-
-def write_frame(fd: int, payload: bytes) -> None:
-    data = HEADER.pack(len(payload)) + payload
-    while data:
-        data = data[os.write(fd, data) :]
-
-
-def read_exact(fd: int, size: int) -> bytes | None:
-    chunks = []
-    while size:
-        chunk = os.read(fd, min(size, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
-class Reader:
-    """Frames from a blocking pipe with as few reads as it takes (one, for a small reply)."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.buffer = bytearray()
-
-    def _fill(self, size: int) -> bool:
-        while len(self.buffer) < size:
-            chunk = os.read(self.fd, max(1 << 16, size - len(self.buffer)))
-            if not chunk:
-                return False
-            self.buffer += chunk
-        return True
-
-    def frame(self) -> bytes | None:
-        if not self._fill(HEADER.size):
-            return None
-        (size,) = HEADER.unpack(self.buffer[: HEADER.size])
-        if size > MAX_FRAME_BYTES:
-            raise NotPlainData(f"a {size}-byte frame, over the {MAX_FRAME_BYTES}-byte bound")
-        if not self._fill(HEADER.size + size):
-            return None
-        payload = bytes(self.buffer[HEADER.size : HEADER.size + size])
-        del self.buffer[: HEADER.size + size]
-        return payload
-
-    def message(self) -> dict | None:
-        payload = self.frame()
-        return None if payload is None else decode_message(payload)
-
-
-def read_frame(fd: int) -> bytes | None:
-    """The next frame's payload; None at end of stream. NotPlainData for an oversized frame."""
-    header = read_exact(fd, HEADER.size)
-    if header is None:
-        return None
-    (size,) = HEADER.unpack(header)
-    if size > MAX_FRAME_BYTES:
-        raise NotPlainData(f"a {size}-byte frame, over the {MAX_FRAME_BYTES}-byte bound")
-    return read_exact(fd, size)
-
-
-def send_all(fd: int, messages: Sequence[dict]) -> None:
-    """Control messages in one write (the reader wakes once for all of them)."""
-    payloads = [json_bytes(message) for message in messages]
-    data = b"".join(HEADER.pack(len(payload)) + payload for payload in payloads)
-    while data:
-        data = data[os.write(fd, data) :]
-
-
-def json_bytes(message: dict) -> bytes:
-    return json.dumps(message, separators=(",", ":")).encode()
-
-
-def send(fd: int, message: dict) -> None:
-    """A control message (JSON; plain values inside it are trees: `to_tree`)."""
-    write_frame(fd, json_bytes(message))
-
-
-def decode_message(payload: bytes) -> dict:
-    """A control message from its payload; NotPlainData when it is not a JSON object."""
-    try:
-        message = json.loads(payload)
-    except (ValueError, RecursionError, MemoryError) as exc:
-        raise NotPlainData(f"malformed message ({type(exc).__name__})") from None
-    if type(message) is not dict:
-        raise NotPlainData("malformed message")
-    return message
-
-
-def receive(fd: int) -> dict | None:
-    """The next control message; None at end of stream."""
-    payload = read_frame(fd)
-    return None if payload is None else decode_message(payload)

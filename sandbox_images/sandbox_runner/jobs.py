@@ -1,29 +1,27 @@
-"""The job runner: the framed job stream on stdin/stdout, and each job's tests.
+"""The Python runner: each job's tests, one job after another (`serve.py` reads the stream).
 
 Forked by PID 1 (the zygote, `zygote.py`) at start. Per job: a code test is judged outside the
-program (`outside.py`: a program process from the zygote, and the judge) unless its text needs
-the program's objects (`plan.py`) or the item asks otherwise; then, as the stdin/stdout form
-with `"isolation": "per_test"`, it runs inside a fresh child that loads the program
-(`child.py`, `watch.py`). After every job every other process is killed and the writable dirs
-are wiped (`reset.py`).
+program (a program process from the zygote, `program_process.py`, called by the judge,
+`judging.py`) unless its text needs the program's objects (`plan.py`) or the item asks
+otherwise; then, as with `"isolation": "per_test"`, it runs inside a fresh child that loads the
+program (`fresh.py`). stdin/stdout tests run in a stdio program process (`stdio.py`). After every
+job every other process is killed and the writable dirs are wiped (`reset.py`).
 """
 
 from __future__ import annotations
 
 import sys
-import time
 import traceback
 
-from sandbox_runner import outside, plan
+from sandbox_runner import plan
+from sandbox_runner.fresh import decide, run_child
+from sandbox_runner.judging import JudgeProcess
+from sandbox_runner.outcome import HarnessError
+from sandbox_runner.program_process import ProgramProcess
 from sandbox_runner.reset import kill_leftovers, reset_container
-from sandbox_runner.stream import read_frame, write_frame
-from sandbox_runner.watch import HarnessError, decide, run_child
+from sandbox_runner.serve import log, serve
+from sandbox_runner.stdio import stdio_test
 from sandbox_runner.zygote import Zygote
-
-
-def log(message: str) -> None:
-    sys.stderr.write(f"runner: {message}\n")
-    sys.stderr.flush()
 
 
 def run_inside(job: dict, test: dict, runner: Runner) -> tuple[dict, bool]:
@@ -53,16 +51,16 @@ class Runner:
 
     def __init__(self, uid: int, judge_uid: int, zygote: Zygote) -> None:
         self.uid, self.judge_uid, self.zygote = uid, judge_uid, zygote
-        self.spare: outside.ProgramProcess | None = None
-        self.judge: outside.JudgeProcess | None = None
+        self.spare: ProgramProcess | None = None
+        self.judge: JudgeProcess | None = None
 
-    def program_process(self, job: dict, role: str) -> outside.ProgramProcess:
+    def program_process(self, job: dict, role: str) -> ProgramProcess:
         """The spare when it fits (spawned between jobs, same limits), else a new one; started."""
         process, self.spare = self.spare, None
         if process is None or process.limits != job["limits"] or process.status() is not None:
             if process is not None:
                 process.close()
-            process = outside.ProgramProcess(self.zygote, self.uid, job["limits"])
+            process = ProgramProcess(self.zygote, self.uid, job["limits"])
         process.start(job, role)
         return process
 
@@ -76,13 +74,13 @@ class Runner:
     def stock_spare(self, limits: dict) -> None:
         """Spawns the next job's program process now, while the service reads the reply."""
         if self.spare is None:
-            self.spare = outside.ProgramProcess(self.zygote, self.uid, limits)
+            self.spare = ProgramProcess(self.zygote, self.uid, limits)
 
-    def judge_for(self, limits: dict) -> outside.JudgeProcess:
+    def judge_for(self, limits: dict) -> JudgeProcess:
         if self.judge is not None and not self.judge.fits(limits):
             self.drop_judge()
         if self.judge is None:
-            self.judge = outside.JudgeProcess(self.judge_uid, limits)
+            self.judge = JudgeProcess(self.judge_uid, limits)
         return self.judge
 
     def drop_judge(self) -> None:
@@ -183,7 +181,7 @@ class Job:
                 self.judged_ok = self.judged_ok and ok
                 self.place(index, result, "outside")
             return
-        process: outside.ProgramProcess | None = None
+        process: ProgramProcess | None = None
         try:
             for index, test in enumerate(self.tests):
                 if process is None or process.status() is not None:
@@ -192,13 +190,13 @@ class Job:
                     self.place(index, dict(self.load_failure or self.reload_failure), "outside")
                     continue
                 try:
-                    result, reusable = outside.stdio_test(process, test)
+                    result, reusable = stdio_test(process, test)
                 except HarnessError:  # it ended between tests: once more, in a fresh one
                     process = self._stdio_process(process, index)
                     if process is None:
                         self.place(index, dict(self.load_failure or self.reload_failure), "outside")
                         continue
-                    result, reusable = outside.stdio_test(process, test)
+                    result, reusable = stdio_test(process, test)
                 self.place(index, result, "outside")
                 if not reusable:
                     process.close()
@@ -207,9 +205,7 @@ class Job:
             if process is not None:
                 process.close()
 
-    def _stdio_process(
-        self, old: outside.ProgramProcess | None, index: int
-    ) -> outside.ProgramProcess | None:
+    def _stdio_process(self, old: ProgramProcess | None, index: int) -> ProgramProcess | None:
         """A loaded stdio process for tests `index`.., or None with the failure recorded."""
         if old is not None:
             old.close()
@@ -238,7 +234,7 @@ def _not_run() -> dict:
 
 
 def run_job(job: dict, runner: Runner) -> dict:
-    started = time.monotonic()
+    runner.zygote.exits.clear()
     if job.get("kind") == "checker":
         # an item's checker written in Python, run like a compiled language's (native/job.py),
         # as the program uid: the judge keeps a uid of its own that nothing else may use
@@ -253,29 +249,17 @@ def run_job(job: dict, runner: Runner) -> dict:
         results = work.run()
         judged_ok = work.judged_ok
     clean = reset_container(runner.uid, runner.judge_uid) and judged_ok
-    elapsed_ms = (time.monotonic() - started) * 1000
-    return {"id": job.get("id"), "tests": results, "clean": clean, "elapsed_ms": elapsed_ms}
+    return {"tests": results, "clean": clean}
 
 
 def job_loop(uid: int, judge_uid: int, zygote: Zygote) -> int:
-    """Reads jobs until the service closes the stream."""
+    """Answers jobs until the service closes the stream."""
     runner = Runner(uid, judge_uid, zygote)
     version = sys.version.split()[0]
-    write_frame(1, {"ready": True, "uid": uid, "toolchain": {"python": f"Python {version}"}})
-    while True:
-        try:
-            job = read_frame(0)
-        except (ValueError, OSError) as exc:
-            log(f"bad frame: {exc}")
-            return 3
-        if job is None:
-            return 0
-        zygote.exits.clear()
-        try:
-            reply = run_job(job, runner)
-        except Exception:  # report, then let the service recycle us
-            log(traceback.format_exc())
-            reply = {"id": job.get("id"), "error": traceback.format_exc(limit=3), "clean": False}
-        write_frame(1, reply)
+    hello = {"ready": True, "uid": uid, "toolchain": {"python": f"Python {version}"}}
+
+    def stock(job: dict) -> None:
         if isinstance(job.get("limits"), dict):
             runner.stock_spare(job["limits"])
+
+    return serve(hello, lambda job: run_job(job, runner), after=stock)

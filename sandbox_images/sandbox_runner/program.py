@@ -31,15 +31,9 @@ import sys
 import threading
 import types
 
-from sandbox_runner import bridge
-from sandbox_runner.child import (
-    PRISTINE_BUILTINS,
-    RUNNER_ROOT,
-    close_all_but,
-    describe,
-    drop_privileges,
-    verdict_lines,
-)
+from sandbox_runner import bridge, framing, verdicts
+from sandbox_runner.confine import PRISTINE_BUILTINS, RUNNER_ROOT, close_all_but, drop_privileges
+from sandbox_runner.text import describe
 
 NAMES_REPORTED = 10_000
 # tests a process may serve, for its CPU-time rlimit: a backstop only, the runner's wall clock
@@ -59,7 +53,8 @@ def program_main(request: dict, fds: list[int]) -> None:
         if "random" in sys.modules:  # a fork shares its parent's generator state: reseed
             sys.modules["random"].seed()
         exec(compile("pass", "<warm-up>", "exec"), {})  # the pages a load touches, copied now
-        frame = bridge.receive(ctl)
+        requests = framing.Reader(ctl)
+        frame = requests.message()
         if frame is None:
             os._exit(0)  # an unused spare: the runner is gone
         role, program, token = frame["role"], str(frame["program"]), str(frame["token"])
@@ -69,7 +64,7 @@ def program_main(request: dict, fds: list[int]) -> None:
         if role == "stdio":
             serve_stdio(program, token, reply, fds[4])
         else:
-            serve_calls(program, token, ctl, reply)
+            serve_calls(program, token, requests, reply)
     finally:
         os._exit(0)
 
@@ -112,7 +107,7 @@ def _failure(exc: BaseException) -> str:
 # --- calls ---------------------------------------------------------------------------------
 
 
-def serve_calls(program: str, token: str, ctl: int, reply: int) -> None:
+def serve_calls(program: str, token: str, requests: framing.Reader, reply: int) -> None:
     try:
         code = compile(program, "<program>", "exec")
     except BaseException as exc:
@@ -133,7 +128,6 @@ def serve_calls(program: str, token: str, ctl: int, reply: int) -> None:
     _flush()
     report(reply, token, {"loaded": True, "names": names_of(namespace)})
     iterators: dict[int, object] = {}
-    requests = bridge.Reader(ctl)
     while True:
         message = requests.message()
         if message is None:
@@ -161,12 +155,12 @@ def answer(reply: int, result: dict) -> None:
         payload = json.dumps(result, separators=(",", ":")).encode()
     except (TypeError, ValueError, RecursionError):
         payload = b'{"not_plain": "an answer that could not be encoded"}'
-    bridge.write_frame(reply, payload)
+    framing.write_frame(reply, payload)
 
 
 def report(reply: int, token: str, message: dict) -> None:
     """The load report: one line that starts with the token, like a verdict line, so bytes the
-    program wrote to this pipe while it loaded are skipped (`watch.parse_verdicts`)."""
+    program wrote to this pipe while it loaded are skipped (`verdicts.parse`)."""
     line = "\n" + json.dumps({"token": token, **message}) + "\n"
     _write_all(reply, line.encode())
 
@@ -288,7 +282,7 @@ def serve_stdio(program: str, token: str, reply: int, tests_fd: int) -> None:
 
 def run_one_stdio(code: types.CodeType, token: str, fds: list[int], pristine: dict) -> None:
     stdin_r, out_w, err_w, verdict_w = fds
-    lines = verdict_lines(token)
+    lines = verdicts.lines(token)
     os.dup2(stdin_r, 0)
     os.dup2(out_w, 1)
     os.dup2(err_w, 2)

@@ -13,6 +13,8 @@ import os
 import signal
 import time
 
+from sandbox_runner.confine import become
+
 WORK_DIRS = ("/tmp", "/dev/shm")
 
 
@@ -21,9 +23,7 @@ def kill_uid(uid: int) -> None:
     pid = os.fork()
     if pid == 0:
         try:
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
+            become(uid)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(-1, signal.SIGKILL)  # every process of this uid but the helper
         finally:
@@ -76,9 +76,7 @@ def wipe(uid: int) -> None:
     pid = os.fork()
     if pid == 0:
         try:
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
+            become(uid)
             for path in WORK_DIRS:
                 for name in os.listdir(path) if os.path.isdir(path) else ():
                     remove(os.path.join(path, name))

@@ -134,3 +134,28 @@ class Zygote:
         if "exited" in message:
             self.exits[int(message["exited"])] = int(message["status"])
         return message
+
+
+class ZygoteExit:
+    """A program process's end, as the zygote reports it (`watch.Exit`): the zygote's socket is
+    readable when some process of its ended; only then is it asked whether it was this one."""
+
+    def __init__(self, zygote: Zygote, pid: int) -> None:
+        self.zygote, self.pid = zygote, pid
+        self.status: int | None = None
+
+    def fileno(self) -> int:
+        return self.zygote.fileno()
+
+    def ended(self) -> bool:
+        self.status = self.zygote.exit_status(self.pid, 0.0)
+        return self.status is not None
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+    def reap(self) -> int | None:
+        if self.status is None:
+            self.status = self.zygote.exit_status(self.pid, 1.0)
+        return self.status

@@ -8,7 +8,8 @@ posix_spawn, which costs about a millisecond less than a fork of this Python pro
 runner feeds its stdin, caps what it writes (stdout and stderr together), enforces the
 wall-clock limit, and afterwards ends every process of that uid, so nothing a command left in
 the background outlives it. A harness run also
-gets a token on fd 3 and a verdict pipe on fd 4 (see `verdict.py`).
+gets a token on fd 3 and a verdict pipe on fd 4 (see `support/`). What was seen is an
+`outcome.Watched`, judged by `outcome.ended`.
 
 A failure on our side before the command ran (no pipe, no fork, an exec that failed) raises
 HarnessError: the job's reply is then an error and the service retries it elsewhere. What a
@@ -27,8 +28,9 @@ import signal
 import time
 from dataclasses import dataclass
 
+from sandbox_runner.outcome import HarnessError, Watched, oom_kills
 from sandbox_runner.reset import kill_leftovers
-from sandbox_runner.watch import HarnessError, exit_detail, follow, oom_kills
+from sandbox_runner.watch import follow_child
 
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
 LAUNCHER = "/opt/sandbox/support/launch"
@@ -54,39 +56,6 @@ class Limits:
     file_size_mb: int
 
 
-@dataclass
-class Ran:
-    """What the runner saw of one command."""
-
-    stdout: bytes = b""
-    stderr: bytes = b""
-    verdict: bytes = b""
-    wait_status: int | None = None
-    timed_out: bool = False
-    output_exceeded: bool = False
-    oom_killed: bool = False
-    elapsed_s: float = 0.0
-
-    @property
-    def exit_code(self) -> int | None:
-        """The exit code of a command that exited by itself; None if it was killed."""
-        if self.wait_status is None or self.timed_out or self.output_exceeded:
-            return None
-        if os.WIFEXITED(self.wait_status):
-            return os.WEXITSTATUS(self.wait_status)
-        return None
-
-    def ended(self) -> dict:
-        """How it ended, as a test status and detail (timeout, output cap, signal, exit code)."""
-        if self.output_exceeded:
-            return {"status": "output_limit", "detail": "output exceeded the limit"}
-        if self.timed_out:
-            return {"status": "timeout", "detail": "wall-clock time limit exceeded"}
-        if self.exit_code is not None:
-            return {"status": "runtime_error", "detail": f"exited with code {self.exit_code}"}
-        return exit_detail(self.wait_status, self.oom_killed)
-
-
 def run(
     argv: list[str],
     *,
@@ -97,67 +66,102 @@ def run(
     env: dict[str, str] | None = None,
     files: dict[str, bytes] | None = None,
     token: bytes | None = None,
-) -> Ran:
+) -> Watched:
     """Runs `argv` to its end (or its limits); never raises for what the command does."""
     oom_before = oom_kills()
-    pipes: list[int] = []
+    pipes = _Pipes(token)
     try:
-        stdin_r, stdin_w = os.pipe()
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        fail_r, fail_w = os.pipe2(os.O_CLOEXEC)  # closed by a successful exec
-        pipes += [stdin_r, stdin_w, out_r, out_w, err_r, err_w, fail_r, fail_w]
-        theirs = [stdin_r, out_w, err_w]
-        verdict_r = -1
-        if token is not None:
-            token_r, token_w = os.pipe()
-            verdict_r, verdict_w = os.pipe()
-            pipes += [token_r, token_w, verdict_r, verdict_w]
-            theirs += [token_r, verdict_w]
-            os.write(token_w, token)  # a few bytes: the pipe holds them until the wrapper reads
-            os.close(token_w)
-            pipes.remove(token_w)
         started = time.monotonic()
         if not files and os.path.exists(LAUNCHER):
-            pid = _launch(argv, uid, cwd, limits, env or ENV, theirs, fail_w)
+            pid = _launch(argv, uid, cwd, limits, env or ENV, pipes.theirs, pipes.fail_w)
         else:
             pid = os.fork()
             if pid == 0:
-                _child(argv, uid, cwd, limits, env or ENV, files or {}, theirs, fail_w)
+                _child(argv, uid, cwd, limits, env or ENV, files or {}, pipes.theirs, pipes.fail_w)
     except OSError as exc:
-        for fd in pipes:
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        pipes.close()
         raise HarnessError(f"cannot start a process: {exc}") from exc
-    for fd in [*theirs, fail_w]:
-        os.close(fd)
+    pipes.close_theirs()
     try:
-        failure = _read_all(fail_r)
-        if failure:
-            os.waitpid(pid, 0)
-            said = failure.decode(errors="replace")
-            if failure.startswith(PROGRAM_FAULTS):
-                raise ProgramFault(f"it could not start again ({said})")
-            raise HarnessError(f"could not start {argv[0]}: {said}")
-        ran = Ran()
-        stdout, stderr, verdict = bytearray(), bytearray(), bytearray()
-        readers = {out_r: stdout, err_r: stderr}
-        if verdict_r >= 0:
-            readers[verdict_r] = verdict
-        writing, stdin_w = stdin_w, -1  # follow() closes it
-        ran.timed_out, ran.output_exceeded, ran.wait_status = follow(
-            pid, limits.timeout_s, limits.output_bytes, stdin, writing, readers, kill_leftovers, uid
+        _check_started(pid, pipes.fail_r, argv)
+        ran = follow_child(
+            pid,
+            limits.timeout_s,
+            limits.output_bytes,
+            (pipes.out_r, pipes.err_r, pipes.verdict_r),
+            (pipes.take_stdin(), stdin),  # the watch closes it
+            lambda: kill_leftovers(uid),
         )
-        ran.stdout, ran.stderr, ran.verdict = bytes(stdout), bytes(stderr), bytes(verdict)
         ran.elapsed_s = time.monotonic() - started
         # unknown counter (-1): a SIGKILL nobody else sent is most likely the OOM killer
         ran.oom_killed = oom_before < 0 or oom_kills() > oom_before
         return ran
     finally:
-        for fd in (stdin_w, out_r, err_r, verdict_r, fail_r):
-            if fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+        pipes.close()
+
+
+class _Pipes:
+    """A command's pipes: stdin, stdout, stderr, the failure pipe (closed by a successful exec)
+    and, for a harness run, the token (written now: the pipe holds the few bytes until the
+    wrapper reads them) and the verdict pipe. HarnessError if they can't be made."""
+
+    def __init__(self, token: bytes | None) -> None:
+        self.opened: list[int] = []
+        self.verdict_r = -1
+        try:
+            stdin_r, self.stdin_w = self._pipe()
+            self.out_r, out_w = self._pipe()
+            self.err_r, err_w = self._pipe()
+            self.fail_r, self.fail_w = self._pipe(os.O_CLOEXEC)
+            self.theirs = [stdin_r, out_w, err_w]
+            if token is not None:
+                token_r, token_w = self._pipe()
+                self.verdict_r, verdict_w = self._pipe()
+                self.theirs += [token_r, verdict_w]
+                os.write(token_w, token)
+                self.close_fd(token_w)
+        except OSError as exc:
+            self.close()
+            raise HarnessError(f"cannot start a process: {exc}") from exc
+
+    def _pipe(self, flags: int = 0) -> tuple[int, int]:
+        pair = os.pipe2(flags)
+        self.opened += pair
+        return pair
+
+    def take_stdin(self) -> int:
+        """The runner's end of stdin, now the caller's to close."""
+        self.opened.remove(self.stdin_w)
+        return self.stdin_w
+
+    def close_fd(self, fd: int) -> None:
+        os.close(fd)
+        self.opened.remove(fd)
+
+    def close_theirs(self) -> None:
+        """The child's ends, once it has them."""
+        for fd in [*self.theirs, self.fail_w]:
+            self.close_fd(fd)
+
+    def close(self) -> None:
+        for fd in self.opened:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.opened = []
+
+
+def _check_started(pid: int, fail_r: int, argv: list[str]) -> None:
+    """Waits for the exec (the failure pipe closes); what failed before it is ours
+    (HarnessError) or, for a working directory or process count the program broke, the
+    program's (ProgramFault)."""
+    failure = _read_all(fail_r)
+    if not failure:
+        return
+    os.waitpid(pid, 0)
+    said = failure.decode(errors="replace")
+    if failure.startswith(PROGRAM_FAULTS):
+        raise ProgramFault(f"it could not start again ({said})")
+    raise HarnessError(f"could not start {argv[0]}: {said}")
 
 
 def spawn(
@@ -244,19 +248,7 @@ def _child(
             os.dup2(fd, target)
         os.closerange(len(theirs), fail_w)
         os.closerange(fail_w + 1, 65536)
-        address_space = limits.address_space_mb * 1024 * 1024
-        cpu_s = int(limits.timeout_s) + 2
-        file_size = limits.file_size_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-        if cpu_limited:
-            resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-        # the OOM killer picks it, never the runner
-        with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as fh:
-            fh.write("1000")
+        _limit(limits, cpu_limited)
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
@@ -285,6 +277,23 @@ def _child(
             os.write(fail_w, f"{type(exc).__name__}: {exc}".encode()[:1000])
     finally:
         os._exit(127)
+
+
+def _limit(limits: Limits, cpu_limited: bool) -> None:
+    """The command's rlimits (as the launcher sets them: support/launch.c)."""
+    address_space = limits.address_space_mb * 1024 * 1024
+    cpu_s = int(limits.timeout_s) + 2
+    file_size = limits.file_size_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+    if cpu_limited:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+    resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+    # the OOM killer picks it, never the runner
+    with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as fh:
+        fh.write("1000")
 
 
 def _read_all(fd: int) -> bytes:

@@ -20,13 +20,14 @@ import os
 import secrets
 from typing import NamedTuple
 
-from sandbox_runner.child import short
 from sandbox_runner.compare import outputs_match
 from sandbox_runner.native import languages
 from sandbox_runner.native.compile_server import CompileServers
-from sandbox_runner.native.execute import Limits, ProgramFault, Ran, run
+from sandbox_runner.native.execute import Limits, ProgramFault, run
 from sandbox_runner.native.languages import RUN, Builder, BuildFailed, Built
 from sandbox_runner.native.sources import first_lines
+from sandbox_runner.outcome import OUT_OF_MEMORY, Watched, ended
+from sandbox_runner.text import short
 
 CHECK = "/tmp/check"
 # what a runtime prints when it runs out of memory (C++, Java, Node, Go, Rust, Python)
@@ -89,7 +90,7 @@ def run_program_job(
     return results, builder.elapsed_s * 1000
 
 
-def run_test(built: Built, test: dict, uid: int, limits: Limits) -> tuple[dict, Ran | None]:
+def run_test(built: Built, test: dict, uid: int, limits: Limits) -> tuple[dict, Watched | None]:
     """One test's result, and the run (None when it could not start: the program had made its
     working directory unusable in an earlier test, which fails this one)."""
     where = "inside" if built.harness else "outside"
@@ -106,23 +107,21 @@ def run_test(built: Built, test: dict, uid: int, limits: Limits) -> tuple[dict, 
         return {"status": "runtime_error", "detail": short(str(fault)), "judged_in": where}, None
 
 
-def did_not_parse(ran: Ran) -> bool:
+def did_not_parse(ran: Watched) -> bool:
     return ran.exit_code not in (None, 0) and all(sign in ran.stderr for sign in LOAD_SYNTAX_ERROR)
 
 
-def failure(ran: Ran) -> dict:
+def failure(ran: Watched) -> dict:
     """A run that did not end well: how it ended, with what it said about it."""
-    ended = ran.ended()
-    if ended["status"] in ("timeout", "output_limit"):
-        return ended
-    if any(sign in ran.stderr for sign in MEMORY_SIGNS):
-        return {"status": "memory", "detail": "ran out of memory"}
+    how = ended(ran, memory_signs=MEMORY_SIGNS)
+    if how["status"] in ("timeout", "output_limit") or how == OUT_OF_MEMORY:
+        return how
     said = first_lines(ran.stderr.decode("utf-8", "replace"), lines=3, chars=300)
-    detail = ended["detail"] if not said else f"{ended['detail']}: {said}"
-    return {"status": ended["status"], "detail": short(detail)}
+    detail = how["detail"] if not said else f"{how['detail']}: {said}"
+    return {"status": how["status"], "detail": short(detail)}
 
 
-def stdio_result(test: dict, ran: Ran) -> dict:
+def stdio_result(test: dict, ran: Watched) -> dict:
     if ran.exit_code != 0:
         return failure(ran)
     actual = ran.stdout.decode("utf-8", "replace")
@@ -134,7 +133,7 @@ def stdio_result(test: dict, ran: Ran) -> dict:
     return {"status": "failed", "detail": "stdout differs from the expected output"}
 
 
-def harness_result(ran: Ran, token: bytes) -> dict:
+def harness_result(ran: Watched, token: bytes) -> dict:
     if ran.exit_code == 0 and ran.verdict == token:
         return {"status": "passed"}
     if ran.exit_code == 0:
@@ -143,13 +142,13 @@ def harness_result(ran: Ran, token: bytes) -> dict:
             "detail": "the test harness did not run to completion (the process ended with "
             "exit code 0 before it finished)",
         }
-    ended = failure(ran)
-    if ended["status"] != "runtime_error":  # a timeout, the output cap, out of memory
-        return ended
+    failed = failure(ran)
+    if failed["status"] != "runtime_error":  # a timeout, the output cap, out of memory
+        return failed
     # an assertion: a non-zero exit (Java, Node, Go, Rust) or SIGABRT (C's assert)
     said = ran.stderr.decode("utf-8", "replace") or ran.stdout.decode("utf-8", "replace")
     head = first_lines(said, lines=4, chars=300)
-    how = ran.ended()["detail"]
+    how = ended(ran)["detail"]
     return {"status": "failed", "detail": short(f"{how}: {head}" if head else how)}
 
 
@@ -184,7 +183,7 @@ def run_checker_job(
     return results, builder.elapsed_s * 1000
 
 
-def checker_verdict(ran: Ran) -> dict:
+def checker_verdict(ran: Watched) -> dict:
     """Exit 0 accepts (with the score it printed, if any); testlib's _fail (3), a crash (a
     signal, or an uncaught error's report) or a limit means the checker is broken; any other
     exit code rejects."""

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field, replace
 
 from sandbox_runner.native import sources
 from sandbox_runner.native.compile_server import CompileServers, ServerFailed
-from sandbox_runner.native.execute import ENV, Limits, Ran, run
+from sandbox_runner.native.execute import ENV, Limits, run
+from sandbox_runner.outcome import Watched, ended
 
 BUILD = "/tmp/build"
 RUN = "/tmp/run"
@@ -32,8 +33,6 @@ GO_ROOT = "/usr/lib/go-1.19"
 LANGUAGES = ("python", "c", "cpp", "java", "javascript", "typescript", "go", "rust")
 COMPILE_OUTPUT_BYTES = 1 << 20  # diagnostics kept
 COMPILE_PROCESSES = 128  # gcc's driver, javac's and go's threads, rustc's linker
-# the job's limits this runner reads beyond the Python runner's (child.LIMITS)
-COMPILE_LIMITS = ("compile_timeout_s", "compile_memory_mb")
 
 # address space a runtime reserves beyond the job's memory, in MB (see the docstring)
 RUNTIME_RESERVE_MB = {"java": 1024, "javascript": 512, "typescript": 512, "go": 768}
@@ -121,7 +120,7 @@ class Builder:
             raise BuildFailed("runtime_error", sources.first_lines(said) or "the compiler failed")
         return said
 
-    def step(self, argv: list[str], files: dict[str, str] | None = None) -> Ran:
+    def step(self, argv: list[str], files: dict[str, str] | None = None) -> Watched:
         limits = replace(self.limits, timeout_s=self.remaining_s())
         encoded = {
             name: text.encode("utf-8", "surrogatepass") for name, text in (files or {}).items()
@@ -130,21 +129,21 @@ class Builder:
         self.elapsed_s += ran.elapsed_s
         return ran
 
-    def check(self, ran: Ran, what: str = "the compiler") -> Ran:
+    def check(self, ran: Watched, what: str = "the compiler") -> Watched:
         """`ran` if it succeeded; BuildFailed with the compiler's first lines otherwise."""
         if ran.exit_code == 0:
             return ran
         said = sources.first_lines((ran.stderr + b"\n" + ran.stdout).decode("utf-8", "replace"))
-        ended = ran.ended()
-        if ended["status"] == "timeout":
+        how = ended(ran)
+        if how["status"] == "timeout":
             raise BuildFailed("timeout", f"{what} did not finish in time (compile time limit)")
-        if ended["status"] == "memory" or _out_of_memory(said):
+        if how["status"] == "memory" or _out_of_memory(said):
             raise BuildFailed("memory", f"{what} ran out of memory (compile memory limit)")
-        if ended["status"] == "output_limit":
+        if how["status"] == "output_limit":
             raise BuildFailed("output_limit", f"{what} printed too much: {said[:300]}")
         if ran.exit_code is None:
-            said = f"{ended['detail']}\n{said}".strip()
-        raise BuildFailed("runtime_error", said or f"{what} failed ({ended['detail']})")
+            said = f"{how['detail']}\n{said}".strip()
+        raise BuildFailed("runtime_error", said or f"{what} failed ({how['detail']})")
 
 
 def _out_of_memory(said: str) -> bool:

@@ -18,21 +18,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
-import traceback
 
 from sandbox_runner.native.compile_server import CompileServers
 from sandbox_runner.native.job import Uids, run_checker_job, run_program_job
 from sandbox_runner.reset import reset_container
-from sandbox_runner.stream import read_frame, write_frame
-from sandbox_runner.watch import HarnessError
+from sandbox_runner.serve import log, serve
 
 TOOLCHAIN_FILE = "/opt/sandbox/toolchain.json"
-
-
-def log(message: str) -> None:
-    sys.stderr.write(f"runner: {message}\n")
-    sys.stderr.flush()
 
 
 def toolchain() -> dict:
@@ -53,19 +45,12 @@ def uids(argv: list[str]) -> Uids:
 
 
 def run_job(job: dict, ids: Uids, servers: CompileServers) -> dict:
-    started = time.monotonic()
     if job.get("kind") == "checker":
         tests, compile_ms = run_checker_job(job, ids, servers)
     else:
         tests, compile_ms = run_program_job(job, ids, servers)
     clean = reset_container(ids.program, ids.build, ids.server)
-    return {
-        "id": job.get("id"),
-        "tests": tests,
-        "clean": clean,
-        "elapsed_ms": (time.monotonic() - started) * 1000,
-        "compile_ms": compile_ms,
-    }
+    return {"tests": tests, "clean": clean, "compile_ms": compile_ms}
 
 
 def main() -> int:
@@ -78,20 +63,5 @@ def main() -> int:
         return 2
     os.environ.clear()  # commands get their environment explicitly (execute.ENV)
     servers = CompileServers(ids.server)
-    write_frame(1, {"ready": True, "uid": ids.program, "toolchain": toolchain()})
-    while True:
-        try:
-            job = read_frame(0)
-        except (ValueError, OSError) as exc:
-            log(f"bad frame: {exc}")
-            return 3
-        if job is None:
-            return 0
-        try:
-            reply = run_job(job, ids, servers)
-        except HarnessError as exc:  # ours, before a program ran: the service retries elsewhere
-            reply = {"id": job.get("id"), "error": str(exc), "clean": False}
-        except Exception:
-            log(traceback.format_exc())
-            reply = {"id": job.get("id"), "error": traceback.format_exc(limit=3), "clean": False}
-        write_frame(1, reply)
+    hello = {"ready": True, "uid": ids.program, "toolchain": toolchain()}
+    return serve(hello, lambda job: run_job(job, ids, servers))

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sandbox_runner import bridge, plan
-from sandbox_runner.judge import Bridge, judge_one
+from sandbox_runner import ahead, framing, plan
+from sandbox_runner.calls import Bridge
+from sandbox_runner.judge import judge_one
 from sandbox_runner.program import answer_message, names_of
 
 
@@ -28,10 +29,10 @@ def program(source: str) -> Iterator[tuple[Bridge, dict[str, str], list[dict]]]:
         try:
             for fd in (calls_w, replies_r, log_r):  # else the request pipe never ends
                 os.close(fd)
-            requests = bridge.Reader(calls_r)
+            requests = framing.Reader(calls_r)
             iterators: dict = {}
             while (message := requests.message()) is not None:
-                bridge.send(log_w, message)
+                framing.send(log_w, message)
                 answer_message(message, namespace, iterators, replies_w)
         finally:
             os._exit(0)
@@ -43,7 +44,7 @@ def program(source: str) -> Iterator[tuple[Bridge, dict[str, str], list[dict]]]:
     finally:
         os.close(calls_w)
         os.waitpid(pid, 0)
-        reader = bridge.Reader(log_r)
+        reader = framing.Reader(log_r)
         while (message := reader.message()) is not None:
             seen.append(message)
         os.close(replies_r)
@@ -180,7 +181,7 @@ def test_needs_program_objects_reads_only_the_text(test: str, why: str | None) -
 
 
 def calls(source: str, owned: frozenset[str], entry_point: str | None) -> tuple:
-    return plan.known_calls(source, owned, entry_point)[0]
+    return ahead.known_calls(source, owned, entry_point)[0]
 
 
 def test_known_calls_stop_where_the_text_stops_fixing_the_calls() -> None:
@@ -266,26 +267,26 @@ def test_a_loop_ends_the_plan_and_the_tests_after_it_are_asked_when_it_is_done()
 
 def test_known_calls_say_when_they_cover_every_call() -> None:
     owned = frozenset({"f"})
-    assert plan.known_calls("assert f(1) == 1\nassert f(2) == 2", owned, None)[1]
-    assert not plan.known_calls("assert f(1) == 1\nprint(f(2))", owned, None)[1]
-    assert plan.known_calls("assert f(1) == 1, f(9)", owned, None)[1]  # a message: on failure
-    assert plan.known_calls("print\nassert f(1) == 1\npass", owned, None)[1]  # HumanEval 129
-    assert not plan.known_calls("assert 0 < f(1) < f(2)", owned, None)[1]  # may stop early
-    assert not plan.known_calls("@d\ndef check(c):\n    pass\nassert f(1)", owned, None)[1]
-    assert not plan.known_calls("def h(x=f(3)):\n    pass\nassert f(1)", owned, None)[1]
+    assert ahead.known_calls("assert f(1) == 1\nassert f(2) == 2", owned, None)[1]
+    assert not ahead.known_calls("assert f(1) == 1\nprint(f(2))", owned, None)[1]
+    assert ahead.known_calls("assert f(1) == 1, f(9)", owned, None)[1]  # a message: on failure
+    assert ahead.known_calls("print\nassert f(1) == 1\npass", owned, None)[1]  # HumanEval 129
+    assert not ahead.known_calls("assert 0 < f(1) < f(2)", owned, None)[1]  # may stop early
+    assert not ahead.known_calls("@d\ndef check(c):\n    pass\nassert f(1)", owned, None)[1]
+    assert not ahead.known_calls("def h(x=f(3)):\n    pass\nassert f(1)", owned, None)[1]
     humaneval = "def check(candidate):\n    assert candidate(1) == 1\n\ncheck(f)\n"
-    assert plan.known_calls(humaneval, owned, "f") == ((("f", (1,), ()),), True)
-    assert not plan.known_calls(humaneval + "print(f(2))\n", owned, "f")[1]
+    assert ahead.known_calls(humaneval, owned, "f") == ((("f", (1,), ()),), True)
+    assert not ahead.known_calls(humaneval + "print(f(2))\n", owned, "f")[1]
 
 
 def test_constant_expressions_are_planned_as_python_computes_them() -> None:
     owned = frozenset({"f"})
     test = "assert f(13441 * 19) == 0\nassert f([1, 0**0], -2.5) == 1\nassert f('ab' * 2) == 2"
-    calls, complete = plan.known_calls(test, owned, None)
+    calls, complete = ahead.known_calls(test, owned, None)
     assert complete
     assert calls == (("f", (255379,), ()), ("f", ([1, 1], -2.5), ()), ("f", ("abab",), ()))
     for too_big in ("'a' * 10**9", "2 ** 10**6", "(2**4096)**256", "1 / 0", "x + 1"):
-        assert plan.known_calls(f"assert f({too_big}) == 1", owned, None) == ((), False), too_big
+        assert ahead.known_calls(f"assert f({too_big}) == 1", owned, None) == ((), False), too_big
 
 
 def test_a_message_that_calls_the_program_runs_after_the_calls_asked_ahead_and_once() -> None:

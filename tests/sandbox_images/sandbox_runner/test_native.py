@@ -9,8 +9,8 @@ import signal
 
 import pytest
 from sandbox_runner.native import sources
-from sandbox_runner.native.execute import Ran
 from sandbox_runner.native.job import checker_verdict, harness_result, stdio_result
+from sandbox_runner.outcome import Watched as Ran
 
 TOKEN = b"5f0c2b8e"
 
