@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from reward_service.in_order import Refused, grade_in_order
 from reward_service.rewards.format import FORMAT_REWARDS, FormatStyle
 from reward_service.rewards.math import MATH_REWARDS, ExtractMode
 from trainer.client import Result, RewardClient
@@ -39,6 +40,28 @@ class Columns:
     checker: str = "checker"  # optional column: a stdin/stdout checker {"language", "source"}
 
 
+# The service's /code test fields (`CodeTestFields`; tests/trainer/test_reward_specs.py fails
+# when the two differ). Named here, not imported: the trainer needs no pydantic.
+CODE_TEST_FIELDS = frozenset(
+    {
+        "language",
+        "tests",
+        "setup",
+        "test",
+        "entry_point",
+        "checker",
+        "fresh",
+        "isolation",
+        "compare",
+        "abs_tol",
+        "rel_tol",
+        "judge_in",
+    }
+)
+# those read from `Columns`; every other one is read under its own name
+COLUMN_FIELDS = frozenset({"tests", "test", "entry_point", "language", "checker"})
+
+
 @dataclass(frozen=True)
 class RewardSpec:
     name: str
@@ -58,15 +81,16 @@ class RewardSpec:
     async def fetch(
         self, client: RewardClient, texts: Sequence[str], rows: Sequence[Row]
     ) -> list[Result | None]:
-        """One service result (or None) per completion, in order."""
-        items = self.items(texts, rows)
-        sendable = [item for item in items if item is not None]
-        answers = iter(
-            await client.fetch(
-                self.endpoint, sendable, self.options, retry_read_timeouts=not self.runs_programs
-            )
+        """One service result (or None) per completion, in order; rows that give no item are
+        not sent."""
+        items = [Refused(None) if item is None else item for item in self.items(texts, rows)]
+        retry = not self.runs_programs  # a timed-out program run is not re-run
+        return await grade_in_order(
+            items,
+            lambda sendable: client.fetch(
+                self.endpoint, sendable, self.options, retry_read_timeouts=retry
+            ),
         )
-        return [None if item is None else next(answers) for item in items]
 
 
 class ColumnRow(Mapping[str, Any]):
@@ -105,29 +129,54 @@ def gold_answer(row: Row, column: str) -> Any:
     return None if isinstance(gold, bool) else gold
 
 
-def code_fields(row: Row, columns: Columns, language: str | None = None) -> dict[str, Any] | None:
-    """The `/code` test fields of a row: `tests`, or `test` + `entry_point` (another language
-    than Python: `test` alone, its harness), with the row's language (else `language`) and
-    checker; None if it has no tests."""
+def code_fields(
+    row: Row, columns: Columns = Columns(), language: str | None = None
+) -> dict[str, Any] | None:
+    """The `/code` test fields of a row (a dataset row, or a label that holds the fields), JSON
+    ready; None if it has no tests.
+
+    The tests are `tests`, or `test` + `entry_point` (another language than Python: `test`
+    alone, its harness), read from `columns`; then come the row's language (else `language`),
+    its checker, and every other /code field the row has under that field's own name
+    (`setup`, `isolation`, `fresh`, ...: `CODE_TEST_FIELDS`).
+
+    >>> code_fields({"tests": "assert f()", "isolation": "per_test", "note": "x"})
+    {'tests': ['assert f()'], 'isolation': 'per_test'}
+    """
     language = row.get(columns.language) or language
-    extra: dict[str, Any] = {"language": str(language)} if language else {}
-    checker = row.get(columns.checker)
-    if isinstance(checker, str) and checker.strip():  # datasets often keep it as JSON text
-        checker = json.loads(checker)
-    if isinstance(checker, Mapping):
-        extra["checker"] = {str(k): str(v) for k, v in checker.items()}
+    settings = _run_settings(row, columns, language)
+    tests = _test_fields(row, columns, language)
+    return None if tests is None else {**tests, **settings}
+
+
+def _test_fields(row: Row, columns: Columns, language: str | None) -> dict[str, Any] | None:
     tests = row.get(columns.tests)
     if tests is not None and len(tests) > 0:  # an empty list would fail that item
         if isinstance(tests, str):
-            return {"tests": [tests], **extra}
+            return {"tests": [tests]}
         # assert strings stay strings; stdin/stdout cases stay dicts (JSON-ready)
-        return {"tests": [dict(t) if isinstance(t, Mapping) else str(t) for t in tests], **extra}
+        return {"tests": [dict(t) if isinstance(t, Mapping) else str(t) for t in tests]}
     test, entry_point = row.get(columns.test), row.get(columns.entry_point)
     if test is None:
         return None
     if entry_point is None:  # a harness: what other languages' tests are
-        return {"test": str(test), **extra} if language and language != "python" else None
-    return {"test": str(test), "entry_point": str(entry_point), **extra}
+        return {"test": str(test)} if language and language != "python" else None
+    return {"test": str(test), "entry_point": str(entry_point)}
+
+
+def _run_settings(row: Row, columns: Columns, language: str | None) -> dict[str, Any]:
+    """How the tests run: the language, the checker, and the fields read under their own name."""
+    settings: dict[str, Any] = {"language": str(language)} if language else {}
+    checker = row.get(columns.checker)
+    if isinstance(checker, str) and checker.strip():  # datasets often keep it as JSON text
+        checker = json.loads(checker)
+    if isinstance(checker, Mapping):
+        settings["checker"] = {str(k): str(v) for k, v in checker.items()}
+    for name in sorted(CODE_TEST_FIELDS - COLUMN_FIELDS):
+        value = json_value(row.get(name))
+        if value is not None:
+            settings[name] = value
+    return settings
 
 
 def math_spec(

@@ -42,6 +42,7 @@ from typing import Any
 
 from trainer.batching import MicroBatcher
 from trainer.client import ClientConfig, RewardClient
+from trainer.reward_specs import CODE_TEST_FIELDS, code_fields
 
 GSM8K_SOURCES = frozenset({"openai/gsm8k", "gsm8k"})
 LATEX_SOURCES = frozenset(
@@ -56,21 +57,6 @@ LATEX_SOURCES = frozenset(
 )
 LATEX_PREFIXES = ("aime", "numina_")
 CODE_SOURCES = frozenset({"codecontests", "apps", "codeforces", "taco"})
-SERVICE_CODE_FIELDS = frozenset(
-    {
-        "language",
-        "checker",
-        "tests",
-        "test",
-        "entry_point",
-        "setup",
-        "isolation",
-        "judge_in",
-        "compare",
-        "abs_tol",
-        "rel_tol",
-    }
-)
 CHECKER_FIELDS = ("compare", "abs_tol", "rel_tol")
 # what verl itself may pass beside reward_kwargs, when a reward model is configured
 VERL_KWARGS = frozenset({"reward_router_address", "reward_model_tokenizer"})
@@ -133,19 +119,18 @@ def score_request(
         return ScoreRequest("math", {"completion": solution_str, "answer": gold}, options)
     limits = {k: v for k, v in (("timeout_s", timeout_s), ("memory_mb", memory_mb)) if v}
     code_options = {"limits": limits} if limits else {}
-    tests = code_tests(ground_truth)
+    tests = code_tests(ground_truth, language)  # reward_kwargs' language, unless the sample's
     stdio = isinstance(tests.get("tests"), list) and isinstance(tests["tests"][0], Mapping)
     if checker and stdio and "checker" not in tests:  # reward_kwargs' rule, unless the sample
         tests = {**{k: v for k, v in checker.items() if v is not None}, **tests}  # has its own
-    if language and "language" not in tests:  # reward_kwargs' language, unless the sample's
-        tests = {"language": language, **tests}
     item = {"completion": solution_str, **tests}
     return ScoreRequest("code", item, code_options)
 
 
-def code_tests(ground_truth: Any) -> dict[str, Any]:
-    """`/code` test fields from a code sample's `ground_truth`: the service's own fields, or
-    verl's `{"inputs", "outputs"[, "fn_name"]}` (as JSON text or an object)."""
+def code_tests(ground_truth: Any, language: str | None = None) -> dict[str, Any]:
+    """`/code` test fields from a code sample's `ground_truth` (JSON text or an object): the
+    service's own fields, read as a dataset row's (`trainer.reward_specs.code_fields`), or
+    verl's `{"inputs", "outputs"[, "fn_name"]}`; `language` unless the sample names its own."""
     if isinstance(ground_truth, (str, bytes)):
         try:
             ground_truth = json.loads(ground_truth)
@@ -153,8 +138,16 @@ def code_tests(ground_truth: Any) -> dict[str, Any]:
             raise ValueError(f"a code sample's ground_truth is not JSON: {exc}") from exc
     if not isinstance(ground_truth, Mapping):
         raise ValueError("a code sample's ground_truth must be a JSON object")
-    if SERVICE_CODE_FIELDS & ground_truth.keys():
-        return {k: v for k, v in ground_truth.items() if k in SERVICE_CODE_FIELDS}
+    if CODE_TEST_FIELDS & ground_truth.keys():
+        own = code_fields(ground_truth, language=language)
+        if own is not None:
+            return own
+    tests = _verl_tests(ground_truth)
+    return {"language": language, **tests} if language else tests
+
+
+def _verl_tests(ground_truth: Mapping[str, Any]) -> dict[str, Any]:
+    """verl's (APPS/TACO) `{"inputs", "outputs"}`: stdin/stdout pairs, or with `fn_name`, calls."""
     inputs, outputs = ground_truth.get("inputs"), ground_truth.get("outputs")
     if not isinstance(inputs, list) or not isinstance(outputs, list) or len(inputs) != len(outputs):
         raise ValueError(

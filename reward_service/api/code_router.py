@@ -1,18 +1,20 @@
 """POST /code: run completions' programs against tests in the sandbox and reward them.
 
-The reward rules live in `reward_service.rewards.code`; this module adds the HTTP contract:
-limits clamped to the server's maxima, 503 when no sandbox is running, 429 (with Retry-After)
-while the sandbox's queue is full, so programs never pile up without bound.
+The models are in `code_schemas.py`, the batch runs in `code_grading.py`, and the reward rules
+live in `reward_service.rewards.code`; this module adds the HTTP behaviour: limits clamped to
+the server's maxima, 503 when no sandbox is running, 429 (with Retry-After) while the
+sandbox's queue is full, so programs never pile up without bound.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from reward_service.api.code_grading import grade_code_items
+from reward_service.api.code_schemas import CodeRequest, CodeResponse
 from reward_service.api.deps import RecorderDep, SandboxDep, SettingsDep, check_batch_size
 from reward_service.api.sandbox_admission import admit, resolve_limits
-from reward_service.api.schemas import ERROR_RESPONSES, CodeRequest, CodeResponse, ErrorResponse
-from reward_service.rewards.code import grade_code_items
+from reward_service.api.schemas import ERROR_RESPONSES, ErrorResponse
 
 router = APIRouter(
     tags=["rewards"],

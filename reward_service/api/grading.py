@@ -1,5 +1,5 @@
-"""Batch grading shared by /math, /format and /score: applies limits, picks the grader, builds
-results.
+"""Math and format batches, shared by /math, /format, /score and the OpenRLHF routes: applies
+limits, picks the grader, builds results. (/code's batch is `code_grading.py`.)
 
 The graders themselves are pure (`reward_service.rewards`); this module is where a batch meets
 the server's limits and worker pools.
@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from reward_service.api.schemas import FormatOptions, FormatResult, MathOptions, MathResult
+from reward_service.in_order import Refused, grade_in_order
 from reward_service.latex_pool import LatexPool
 from reward_service.rewards.format import follows_format
-from reward_service.rewards.math import MathGrade, MathRewardTable, grade_math
+from reward_service.rewards.math import ExtractMode, MathGrade, MathRewardTable, grade_math
 from reward_service.text import too_long
 
 _INLINE_CHARS = 1_000_000  # below this, grading takes a few milliseconds: not worth a thread hop
@@ -30,47 +31,52 @@ class _HasAnswer(_HasCompletion, Protocol):
     def answer(self) -> str | int | float | None: ...
 
 
+_MathTask = tuple[str, str | int | float]  # (completion, gold)
+
+
 async def grade_math_items(
     items: Sequence[_HasAnswer],
     options: MathOptions,
     max_completion_chars: int,
     latex_pool: LatexPool,
 ) -> list[MathResult]:
-    grades: list[MathGrade | None] = []
-    pending: list[tuple[int, str, str | int | float]] = []  # (index, completion, gold)
-    for i, item in enumerate(items):
-        refused = too_long(item.completion, max_completion_chars)
-        rejected = None if refused is None else MathGrade("error", error=refused)
-        if rejected is None and item.answer is None:
-            rejected = MathGrade("error", error="item has no `answer` for the math component")
-        grades.append(rejected)
-        if rejected is None and item.answer is not None:
-            pending.append((i, item.completion, item.answer))
-    if options.extract == "latex":
-        graded = await latex_pool.grade([(completion, gold) for _, completion, gold in pending])
-        for (i, _, _), grade in zip(pending, graded, strict=True):
-            grades[i] = grade
-    else:
-        mode = options.extract
-
-        def grade_pending() -> None:
-            for i, completion, gold in pending:
-                grades[i] = grade_math(completion, gold, mode)
-
-        # Grading is linear in the text, but megabytes of it would still hold the event loop
-        # (and /healthz) for a while: large batches run in a thread.
-        if sum(len(completion) for _, completion, _ in pending) > _INLINE_CHARS:
-            await asyncio.to_thread(grade_pending)
-        else:
-            grade_pending()
+    """One result per item, in order; items over the size limit or without a gold are `error`."""
+    checked = [_math_task(item, max_completion_chars) for item in items]
+    grades = await grade_in_order(checked, lambda tasks: _grade(tasks, options.extract, latex_pool))
     table = MathRewardTable(**options.rewards.model_dump())
     return [
         MathResult.model_construct(
             reward=table.reward(g.status), status=g.status, extracted=g.extracted, error=g.error
         )
         for g in grades
-        if g is not None
     ]
+
+
+def _math_task(item: _HasAnswer, max_completion_chars: int) -> _MathTask | Refused[MathGrade]:
+    """The item's (completion, gold), or its `error` grade when it cannot be graded."""
+    refused = too_long(item.completion, max_completion_chars)
+    if refused is not None:
+        return Refused(MathGrade("error", error=refused))
+    if item.answer is None:
+        return Refused(MathGrade("error", error="item has no `answer` for the math component"))
+    return item.completion, item.answer
+
+
+async def _grade(
+    tasks: list[_MathTask], mode: ExtractMode, latex_pool: LatexPool
+) -> list[MathGrade]:
+    """`latex` in the worker processes (their time limits work there), the rest here."""
+    if mode == "latex":
+        return await latex_pool.grade(tasks)
+
+    def grade_all() -> list[MathGrade]:
+        return [grade_math(completion, gold, mode) for completion, gold in tasks]
+
+    # Grading is linear in the text, but megabytes of it would still hold the event loop
+    # (and /healthz) for a while: large batches run in a thread.
+    if sum(len(completion) for completion, _ in tasks) > _INLINE_CHARS:
+        return await asyncio.to_thread(grade_all)
+    return grade_all()
 
 
 def grade_format_items(

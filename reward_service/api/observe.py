@@ -15,8 +15,8 @@ from collections.abc import Collection, Iterable
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from reward_service.api.code_schemas import CodeResult
 from reward_service.metrics import Metrics
-from reward_service.rewards.code import CodeResult
 
 access_log = logging.getLogger("reward_service.access")
 

@@ -30,6 +30,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from reward_service.api.code_grading import grade_code_items
+from reward_service.api.code_schemas import CodeItem, CodeLimits, CodeResult, code_item
 from reward_service.api.deps import (
     LatexPoolDep,
     RecorderDep,
@@ -40,14 +42,8 @@ from reward_service.api.deps import (
 from reward_service.api.errors import InvalidRequest, Unavailable
 from reward_service.api.grading import grade_format_items, grade_math_items
 from reward_service.api.sandbox_admission import admit, resolve_limits
-from reward_service.api.schemas import (
-    ERROR_RESPONSES,
-    CodeLimits,
-    ErrorResponse,
-    FormatOptions,
-    MathOptions,
-)
-from reward_service.rewards.code import CodeItem, CodeResult, CodeTestFields, grade_code_items
+from reward_service.api.schemas import ERROR_RESPONSES, ErrorResponse, FormatOptions, MathOptions
+from reward_service.in_order import Refused
 from reward_service.rewards.format import FormatStyle
 from reward_service.rewards.math import ExtractMode
 from reward_service.rewards.query_text import response_of
@@ -178,17 +174,9 @@ async def openrlhf_code(
         limits = resolve_limits(settings, CodeLimits(timeout_s=timeout_s, memory_mb=memory_mb))
     except ValidationError as exc:
         raise InvalidRequest("; ".join(e["msg"] for e in exc.errors())) from None
-    responses = body.responses()
-    parts = [_code_item(r, body.label(i)) for i, r in enumerate(responses)]
-    valid = [p for p in parts if isinstance(p, CodeItem)]
+    parts = [_code_item(r, body.label(i)) for i, r in enumerate(body.responses())]
     admit(sandbox, settings)
-    graded = iter(await grade_code_items(sandbox, valid, limits, settings.max_completion_chars))
-    results = [
-        next(graded)
-        if isinstance(p, CodeItem)
-        else CodeResult(reward=None, status="error", detail=p)
-        for p in parts
-    ]
+    results = await grade_code_items(sandbox, parts, limits, settings.max_completion_chars)
     record("openrlhf/code", len(results), (r.status for r in results))
     record.code_tests(results)
     unscorable = {i: r.detail or r.status for i, r in enumerate(results) if r.reward is None}
@@ -205,17 +193,18 @@ class _Sample:
         self.answer = answer if isinstance(answer, (str, int, float)) else None
 
 
-def _code_item(response: str, label: Any) -> CodeItem | str:
+def _code_item(response: str, label: Any) -> CodeItem | Refused[CodeResult]:
     """The item for a code sample, or why its label cannot be used."""
     if isinstance(label, str):
         try:
             label = json.loads(label)
         except ValueError:
-            return 'label is not JSON: a code label is an object such as {"tests": [...]}'
+            why = 'label is not JSON: a code label is an object such as {"tests": [...]}'
+            return Refused(CodeResult.unusable(why))
     if not isinstance(label, dict):
-        return "label must be a JSON object with `tests`, or `test` and `entry_point`"
-    try:
-        fields = CodeTestFields.model_validate(label)
-        return CodeItem(completion=response, **fields.model_dump(exclude_unset=True))
-    except ValidationError as exc:
-        return "bad code label: " + "; ".join(e["msg"] for e in exc.errors())
+        why = "label must be a JSON object with `tests`, or `test` and `entry_point`"
+        return Refused(CodeResult.unusable(why))
+    item = code_item(response, label)
+    if isinstance(item, str):
+        return Refused(CodeResult.unusable(f"bad code label: {item}"))
+    return item

@@ -5,8 +5,8 @@ Used by /code and by the code component of /score, so both clamp alike and share
 
 from __future__ import annotations
 
+from reward_service.api.code_schemas import CodeLimits
 from reward_service.api.errors import Overloaded
-from reward_service.api.schemas import CodeLimits
 from reward_service.sandbox.base import SandboxBackend, SandboxLimits
 from reward_service.settings import Settings
 

@@ -1,6 +1,7 @@
 """Request and response models of every endpoint (the stable HTTP contract).
 
 Naming rule: `<Endpoint>Request`, `<Endpoint>Item`, `<Endpoint>Result`, `<Endpoint>Response`.
+/code's models are in `code_schemas.py`; /score's items build on them.
 """
 
 from __future__ import annotations
@@ -17,11 +18,16 @@ from pydantic import (
     model_validator,
 )
 
+from reward_service.api.code_schemas import (
+    CodeItem,
+    CodeLimits,
+    CodeResult,
+    CodeTestFields,
+    code_item,
+)
 from reward_service.api.errors import ERROR_CODES
-from reward_service.rewards.code import CodeItem, CodeResult, CodeTestFields
 from reward_service.rewards.format import FORMAT_REWARDS, FormatStyle
 from reward_service.rewards.math import MATH_REWARDS, ExtractMode, MathStatus
-from reward_service.sandbox.base import MIN_MEMORY_MB
 from reward_service.text import SafeStr
 
 GoldAnswer = StrictStr | StrictInt | StrictFloat
@@ -132,52 +138,6 @@ class FormatResponse(BaseModel):
     results: list[FormatResult]
 
 
-class CodeLimits(BaseModel):
-    """Requested limits; anything above the server's maxima is lowered to them."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    # Lower bounds only: a request above the server's maxima is clamped, not refused.
-    timeout_s: float | None = Field(None, gt=0, description="Wall-clock limit per test.")
-    memory_mb: int | None = Field(None, ge=MIN_MEMORY_MB, description="Memory per program process.")
-
-
-class CodeRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "items": [
-                        {
-                            "completion": "```python\ndef add(a, b):\n    return a + b\n```",
-                            "tests": ["assert add(1, 2) == 3", "assert add(-1, 1) == 0"],
-                        },
-                        {
-                            "completion": "```python\nprint(sum(map(int, input().split())))\n```",
-                            "tests": [{"stdin": "1 2\n", "stdout": "3\n"}],
-                        },
-                        {
-                            "completion": "```python\ndef inc(x):\n    return x + 1\n```",
-                            "test": "def check(candidate):\n    assert candidate(1) == 2\n",
-                            "entry_point": "inc",
-                        },
-                        {"completion": "I don't know.", "tests": ["assert inc(1) == 2"]},
-                    ],
-                    "limits": {"timeout_s": 5, "memory_mb": 256},
-                }
-            ]
-        },
-    )
-
-    items: list[CodeItem]
-    limits: CodeLimits | None = None
-
-
-class CodeResponse(BaseModel):
-    results: list[CodeResult]
-
-
 class ComponentWeights(_Strict):
     """Weight per reward component; a component left out (or null) is not computed."""
 
@@ -204,10 +164,9 @@ class ScoreItem(CodeTestFields):
     completion: StrictStr
     answer: GoldAnswer | None = Field(None, description="Gold answer; needed by `math`.")
 
-    def code_item(self) -> CodeItem:
-        """The item's code part; ValueError when its test fields do not form one."""
-        fields = self.model_dump(include={"completion", *CodeTestFields.model_fields})
-        return CodeItem.model_validate(fields)
+    def code_item(self) -> CodeItem | str:
+        """The item's code part, or why its test fields do not form one."""
+        return code_item(self.completion, self.model_dump(include=set(CodeTestFields.model_fields)))
 
 
 class ScoreRequest(MathOptions, FormatOptions):

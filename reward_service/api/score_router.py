@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import ValidationError
 
+from reward_service.api.code_grading import grade_code_items
+from reward_service.api.code_schemas import CodeItem, CodeResult
 from reward_service.api.deps import (
     LatexPoolDep,
     OptionalSandboxDep,
@@ -26,41 +27,31 @@ from reward_service.api.schemas import (
     ScoreResponse,
     ScoreResult,
 )
-from reward_service.rewards.code import CodeItem, CodeResult, grade_code_items
+from reward_service.in_order import Refused
 from reward_service.sandbox.base import SandboxBackend
 from reward_service.settings import Settings
 
 router = APIRouter(tags=["rewards"], responses=ERROR_RESPONSES)
 
 
-def _code_part(item: ScoreItem) -> CodeItem | str:
+def _code_part(item: ScoreItem) -> CodeItem | Refused[CodeResult]:
     """An item's code part, or why it has none (an item error, not a failed batch)."""
-    try:
-        return item.code_item()
-    except ValidationError as exc:
-        reason = "; ".join(e["msg"] for e in exc.errors())
-        return f"item has no usable tests for the code component: {reason}"
+    part = item.code_item()
+    if isinstance(part, str):
+        why = f"item has no usable tests for the code component: {part}"
+        return Refused(CodeResult.unusable(why))
+    return part
 
 
 async def code_component(
     body: ScoreRequest, settings: Settings, sandbox: SandboxBackend
 ) -> list[CodeResult]:
-    parts = [_code_part(item) for item in body.items]
-    valid = [p for p in parts if isinstance(p, CodeItem)]
-    graded = iter(
-        await grade_code_items(
-            sandbox,
-            valid,
-            resolve_limits(settings, body.limits),
-            max_completion_chars=settings.max_completion_chars,
-        )
+    return await grade_code_items(
+        sandbox,
+        [_code_part(item) for item in body.items],
+        resolve_limits(settings, body.limits),
+        max_completion_chars=settings.max_completion_chars,
     )
-    return [
-        next(graded)
-        if isinstance(p, CodeItem)
-        else CodeResult(reward=None, status="error", detail=p)
-        for p in parts
-    ]
 
 
 def combine(weights: dict[str, float], parts: dict[str, float | None]) -> float | None:

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from reward_service.rewards.code import CodeItem, grade_code_items
+from reward_service.api.code_grading import grade_code_items
+from reward_service.api.code_schemas import CodeItem
 from reward_service.sandbox import SandboxLimits
 from tests.docker_support import docker_pool
 

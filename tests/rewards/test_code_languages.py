@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from reward_service.rewards.code import CodeItem, build_job, extract_program, grade_code_items
+from reward_service.api.code_grading import build_job, grade_code_items
+from reward_service.api.code_schemas import CodeItem
+from reward_service.rewards.code import extract_program
 from reward_service.rewards.code_checker import CASES_PER_JOB
 from reward_service.sandbox import Job, JobResult, ProgramTest, SandboxLimits, TestResult
 from reward_service.sandbox.fake import ScriptedSandbox
