@@ -30,10 +30,14 @@ from dataclasses import dataclass
 from sandbox_runner.reset import kill_leftovers
 from sandbox_runner.watch import HarnessError, exit_detail, follow, oom_kills
 
-ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
-# glibc's malloc keeps an arena (up to 64 MB of address space) per thread; the dozen threads of a
-# JVM or of Node would reserve ~0.9 GB beyond their heap under RLIMIT_AS (languages.py)
-ENV["MALLOC_ARENA_MAX"] = "2"
+ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "HOME": "/tmp",
+    "LANG": "C.UTF-8",
+    # glibc's malloc keeps an arena (up to 64 MB of address space) per thread; the dozen threads
+    # of a JVM or of Node would reserve ~0.9 GB beyond their heap under RLIMIT_AS (languages.py)
+    "MALLOC_ARENA_MAX": "2",
+}
 LAUNCHER = "/opt/sandbox/support/launch"
 # how the child or the launcher reports what only the program can have caused: a working
 # directory it made unusable, or so many of its processes still around that exec is refused
