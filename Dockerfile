@@ -1,7 +1,7 @@
 # The reward service image: `docker compose up reward_service` builds and runs it (see
-# docker-compose.yml). BASE_IMAGE needs python3 with venv: python:3.12-slim, or the offline
-# Debian base that scripts/build_images.sh makes (reward-sandbox-base:bookworm).
-ARG BASE_IMAGE=python:3.12-slim
+# docker-compose.yml). BASE_IMAGE needs python3 with venv: python:3.13-slim-trixie, or the
+# offline Debian base that scripts/build_images.sh makes (reward-sandbox-base:trixie).
+ARG BASE_IMAGE=python:3.13-slim-trixie
 FROM ${BASE_IMAGE}
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python3 -m venv /opt/venv

@@ -5,8 +5,9 @@
     python3 plain_compile_run.py JOBS.json --workers 2
 
 Runs inside a plain container of the language's own image (`docker exec`), so both sides use
-the same toolchain versions. Standard library only. Prints one JSON object: the wall time, the
-seconds spent compiling and running, and how many tests passed.
+the same toolchain versions, and the same flags: the image's language catalogue
+(/opt/sandbox/sandbox_runner/catalogue.py). Standard library only. Prints one JSON object: the
+wall time, the seconds spent compiling and running, and how many tests passed.
 """
 
 from __future__ import annotations
@@ -22,21 +23,22 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-GO = "/usr/lib/go-1.19/bin/go"
+sys.path.insert(0, "/opt/sandbox/sandbox_runner")  # the image's catalogue (its runner's)
+import catalogue  # type: ignore[import-not-found]
+
+GO = f"{catalogue.setting('go', 'root')}/bin/go"
 GO_ENV = {"GO111MODULE": "off", "GOPATH": "/usr/share/gocode", "GOCACHE": "/tmp/plain-go-cache"}
 GO_ENV |= {"CGO_ENABLED": "0"}  # the image has no C compiler (its own runner needs none)
+VENDOR = "/opt/vendor/node_modules"  # Node.js's packages in the node image
+TSC = ["node", f"{VENDOR}/typescript/bin/tsc"]
 TSCONFIG = {
     "compilerOptions": {
-        "target": "es2020",
-        "module": "commonjs",
-        "lib": ["es2020", "dom"],
-        "types": [],
-        "outDir": "out",
-        "skipLibCheck": True,
+        **catalogue.setting("typescript", "compiler_options"),
+        "typeRoots": [f"{VENDOR}/@types"],
     },
     "files": ["prog.ts", "ambient.d.ts"],
 }
-AMBIENT = "declare var require: any;\ndeclare var process: any;\n"
+AMBIENT = 'declare module "*";\n'
 
 
 def public_class(text: str) -> str:
@@ -56,8 +58,8 @@ def plan(job: dict, workdir: str) -> tuple[list[list[str]], list[str]]:
     if language in ("c", "cpp"):
         name = f"prog.{language}"
         write(name, text)
-        compiler = ["gcc", "-std=gnu11"] if language == "c" else ["g++", "-std=gnu++17"]
-        return [[*compiler, "-O2", "-o", "prog", name, "-lm"]], ["./prog"]
+        compiler = [catalogue.setting(language, "compiler"), *catalogue.setting(language, "flags")]
+        return [[*compiler, "-o", "prog", name, "-lm"]], ["./prog"]
     if language == "java":
         name = public_class(text)
         write(f"{name}.java", text)
@@ -70,7 +72,7 @@ def plan(job: dict, workdir: str) -> tuple[list[list[str]], list[str]]:
         write("prog.ts", text)
         write("ambient.d.ts", AMBIENT)
         write("tsconfig.json", json.dumps(TSCONFIG))
-        return [["tsc", "-p", "."]], ["node", "out/prog.js"]
+        return [[*TSC, "-p", "."]], ["node", "out/prog.js"]
     if language == "go":
         if harness is None:
             write("prog.go", program)
@@ -81,7 +83,8 @@ def plan(job: dict, workdir: str) -> tuple[list[list[str]], list[str]]:
     if language == "rust":
         write("prog.rs", text)
         test = ["--test"] if harness is not None and "#[test]" in harness else []
-        return [["rustc", "-O", "--edition", "2021", *test, "-o", "prog", "prog.rs"]], ["./prog"]
+        edition = catalogue.setting("rust", "edition")
+        return [["rustc", "-O", "--edition", edition, *test, "-o", "prog", "prog.rs"]], ["./prog"]
     raise ValueError(f"unknown language {language}")
 
 

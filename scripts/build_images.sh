@@ -1,60 +1,80 @@
 #!/usr/bin/env bash
 # Builds the sandbox execution images (sandbox_images/python/Dockerfile, and
 # sandbox_images/native/Dockerfile once per FAMILY), offline when no registry answers. One image
-# per family of languages:
+# per family of languages, as the language catalogue lists them
+# (sandbox_images/sandbox_runner/catalogue.json: families, languages, toolchain pins):
 #
-#   python  reward-sandbox-python  Python                    (BASE_IMAGE, default python:3.12-slim)
-#   cpp     reward-sandbox-cpp     C and C++ (GCC 12)        (NATIVE_BASE_IMAGE, default
-#   java    reward-sandbox-java    Java (OpenJDK 17)          debian:bookworm-slim; each installs
-#   node    reward-sandbox-node    JavaScript, TypeScript     its toolchain from Debian bookworm's
-#   go      reward-sandbox-go      Go 1.19 (with testify)     packages with apt)
-#   rust    reward-sandbox-rust    Rust 1.63
+#   python  reward-sandbox-python  Python 3.13
+#   cpp     reward-sandbox-cpp     C and C++ (GCC 14)           each on the Debian base
+#   java    reward-sandbox-java    Java (OpenJDK 21)            (SANDBOX_BASE_IMAGE, default
+#   node    reward-sandbox-node    JavaScript, TypeScript       debian:trixie-slim) with its
+#                                  (Node.js 24, TypeScript 5)   toolchain from Debian trixie's
+#   go      reward-sandbox-go      Go 1.24 (with testify)       packages; Node.js and TypeScript
+#   rust    reward-sandbox-rust    Rust 1.85                    from PyPI and npm (below)
 #
 #   scripts/build_images.sh                 # every family
 #   scripts/build_images.sh cpp java        # some (language names work too: c, typescript, ...)
 #   scripts/build_images.sh --offline       # always use the debootstrap base (air-gapped machines)
 #   scripts/build_images.sh --force         # rebuild even when an image is up to date
+#   scripts/build_images.sh --fetch node    # only fetch the family's registry packages
+#   scripts/build_images.sh --list          # family, image, languages (no Docker needed)
 #
 # Idempotent and fast on repeat: an image that already carries the hash of its sources is left
-# alone (well under a second). The offline base (debootstrap + docker import, ~30-60 s) is built
-# once and reused; the toolchain images still install their packages with apt from a Debian
-# mirror (DEBIAN_MIRROR), which the build containers reach over plain HTTP. Needs root and
+# alone (well under a second). The offline base (debootstrap of the catalogue's Debian suite +
+# docker import, ~50 s) is built once and reused; the toolchain images still install their
+# packages with apt from a Debian mirror (DEBIAN_MIRROR), which the build containers reach over
+# plain HTTP. What comes from PyPI or npm (the node family's Node.js and TypeScript) is fetched on
+# this machine first by scripts/fetch_vendored.py (`python3 -m pip download`, `npm pack`, each
+# checked against the hash pinned in the catalogue) into sandbox_images/vendor/. Needs root and
 # `debootstrap` only for the offline base.
 #
-# Environment: BASE_IMAGE, NATIVE_BASE_IMAGE, SANDBOX_IMAGE (the Python image's name, default
-# reward-sandbox-python:latest), SANDBOX_IMAGE_PREFIX (default reward-sandbox-, so
-# reward-sandbox-cpp:latest...), OFFLINE_BASE_IMAGE (default reward-sandbox-base:bookworm),
-# DEBIAN_MIRROR (default http://deb.debian.org/debian).
+# Environment: SANDBOX_BASE_IMAGE (the sandbox images' Debian base; NATIVE_BASE_IMAGE is its old
+# name), SANDBOX_IMAGE (the Python image's name, default reward-sandbox-python:latest),
+# SANDBOX_IMAGE_PREFIX (default reward-sandbox-, so reward-sandbox-cpp:latest...),
+# OFFLINE_BASE_IMAGE (default reward-sandbox-base:trixie), DEBIAN_MIRROR, PYTHON (the python3
+# that fetches from PyPI, default python3).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BASE_IMAGE="${BASE_IMAGE:-python:3.12-slim}"
-NATIVE_BASE_IMAGE="${NATIVE_BASE_IMAGE:-debian:bookworm-slim}"
+CONTEXT="$ROOT/sandbox_images"
+PYTHON="${PYTHON:-python3}"
+catalogue() { "$PYTHON" "$CONTEXT/sandbox_runner/catalogue.py" "$@"; }
+SUITE="$(catalogue get debian.suite)"
+SANDBOX_BASE_IMAGE="${SANDBOX_BASE_IMAGE:-${NATIVE_BASE_IMAGE:-$(catalogue get debian.base_image)}}"
 SANDBOX_IMAGE_PREFIX="${SANDBOX_IMAGE_PREFIX:-reward-sandbox-}"
 SANDBOX_IMAGE="${SANDBOX_IMAGE:-${SANDBOX_IMAGE_PREFIX}python:latest}"
-OFFLINE_BASE_IMAGE="${OFFLINE_BASE_IMAGE:-reward-sandbox-base:bookworm}"
-DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+OFFLINE_BASE_IMAGE="${OFFLINE_BASE_IMAGE:-$(catalogue get debian.offline_base_image)}"
+DEBIAN_MIRROR="${DEBIAN_MIRROR:-$(catalogue get debian.mirror)}"
 # python3-venv gives the base pip too, so the service image (Dockerfile) can build on it as well.
 DEBIAN_PACKAGES="python3,python3-venv"
-CONTEXT="$ROOT/sandbox_images"
-ALL_FAMILIES=(python cpp java node go rust)
+read -r -a ALL_FAMILIES <<<"$(catalogue families)"
 
 offline=auto
 force=0
 families=()
+fetch_only=0
+list=0
+family_of_name() {  # a family, or a language of one (any case); empty if neither
+  local name="${1,,}" family
+  for family in "${ALL_FAMILIES[@]}"; do
+    if [[ "$name" == "$family" ]] || [[ " $(catalogue languages "$family") " == *" $name "* ]]; then
+      echo "$family"
+      return
+    fi
+  done
+}
 for arg in "$@"; do
   case "$arg" in
     --offline) offline=yes ;;
     --online) offline=no ;;
     --force) force=1 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
-    python|py) families+=(python) ;;
-    cpp|c|c++) families+=(cpp) ;;
-    java) families+=(java) ;;
-    node|javascript|js|typescript|ts) families+=(node) ;;
-    go|golang) families+=(go) ;;
-    rust) families+=(rust) ;;
-    *) echo "unknown argument: $arg (families: ${ALL_FAMILIES[*]})" >&2; exit 2 ;;
+    --fetch) fetch_only=1 ;;
+    --list) list=1 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    *)
+      family="$(family_of_name "$arg")"
+      [[ -n "$family" ]] || { echo "unknown argument: $arg (families: ${ALL_FAMILIES[*]})" >&2; exit 2; }
+      families+=("$family") ;;
   esac
 done
 ((${#families[@]})) || families=("${ALL_FAMILIES[@]}")
@@ -62,15 +82,32 @@ done
 log() { echo "build_images: $*" >&2; }
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
-docker info >/dev/null 2>&1 || { log "Docker engine not reachable (is dockerd running?)"; exit 1; }
-
 image_of() {
   if [[ "$1" == python ]]; then echo "$SANDBOX_IMAGE"; else echo "${SANDBOX_IMAGE_PREFIX}$1:latest"; fi
 }
 
-dockerfile_of() {
-  if [[ "$1" == python ]]; then echo python; else echo native; fi
+dockerfile_of() { catalogue get "families.$1.dockerfile"; }
+
+if [[ "$list" == 1 ]]; then
+  for family in "${ALL_FAMILIES[@]}"; do
+    echo "$family $(image_of "$family") $(catalogue languages "$family")"
+  done
+  exit 0
+fi
+
+# The family's pinned PyPI and npm packages, fetched here (build containers can't reach them).
+fetch_vendored() {
+  [[ -n "$(catalogue get "families.$1.vendored" 2>/dev/null)" ]] || return 0
+  log "fetching $1's pinned registry packages (scripts/fetch_vendored.py)"
+  "$PYTHON" "$ROOT/scripts/fetch_vendored.py" "$1" >/dev/null || { log "cannot build $1 without them"; exit 1; }
 }
+
+if [[ "$fetch_only" == 1 ]]; then
+  for family in "${families[@]}"; do fetch_vendored "$family"; done
+  exit 0
+fi
+
+docker info >/dev/null 2>&1 || { log "Docker engine not reachable (is dockerd running?)"; exit 1; }
 
 # The hash covers the build inputs (names and contents) and the family, so any edit triggers a
 # rebuild.
@@ -96,8 +133,8 @@ build_offline_base() {
   command -v debootstrap >/dev/null || { log "debootstrap is not installed (apt-get install debootstrap)"; exit 1; }
   rootfs="$(mktemp -d /var/tmp/reward-sandbox-rootfs.XXXXXX)"
   trap 'rm -rf "$rootfs"' EXIT
-  log "debootstrap bookworm ($DEBIAN_PACKAGES) into $rootfs (~30-60 s)"
-  if ! debootstrap --variant=minbase --include="$DEBIAN_PACKAGES" bookworm "$rootfs" \
+  log "debootstrap $SUITE ($DEBIAN_PACKAGES) into $rootfs (~50 s)"
+  if ! debootstrap --variant=minbase --include="$DEBIAN_PACKAGES" "$SUITE" "$rootfs" \
       "$DEBIAN_MIRROR" >"$rootfs.log" 2>&1; then
     tail -n 20 "$rootfs.log" >&2
     log "debootstrap failed (full log: $rootfs.log)"
@@ -124,7 +161,8 @@ build_family() {
       return
     fi
   fi
-  if [[ "$family" == python ]]; then base="$(pick_base "$BASE_IMAGE")"; else base="$(pick_base "$NATIVE_BASE_IMAGE")"; fi
+  fetch_vendored "$family"
+  base="$(pick_base "$SANDBOX_BASE_IMAGE")"
   log "building $image on $base"
   started=$SECONDS
   if ! docker build -q --build-arg BASE_IMAGE="$base" --build-arg FAMILY="$family" \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,11 +12,15 @@ from fastapi.testclient import TestClient
 
 from reward_service.app import create_app
 from reward_service.settings import Settings
-from tests.docker_support import require_docker
+from tests.docker_support import image_environment, require_docker
 
 # Services started by tests (in process or as subprocesses) run Python only unless a test names
 # more languages: every other language's pool would start warm containers for nothing.
 os.environ.setdefault("REWARD_SANDBOX_LANGUAGES", "python")
+# ... and from the images SANDBOX_IMAGE_PREFIX names, when it is set (tests/docker_support.py)
+if "SANDBOX_IMAGE_PREFIX" in os.environ:
+    for name, value in image_environment().items():
+        os.environ.setdefault(name, value)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GSM8K_DIR = SHARED / "data" / "gsm8k"
@@ -24,6 +29,9 @@ GSM8K_DIR = SHARED / "data" / "gsm8k"
 def make_settings(**overrides: object) -> Settings:
     """Settings for tests: no sandbox unless a test asks for one."""
     values: dict[str, object] = {"sandbox_backend": "none", **overrides}
+    if "sandbox_images" in overrides and "SANDBOX_IMAGE_PREFIX" in os.environ:  # only some named
+        named = json.loads(image_environment()["REWARD_SANDBOX_IMAGES"])
+        values["sandbox_images"] = {**named, **overrides["sandbox_images"]}  # type: ignore[dict-item]
     return Settings(**values)  # type: ignore[arg-type]
 
 

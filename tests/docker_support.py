@@ -7,6 +7,7 @@ image fails these tests there instead of skipping them.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +18,23 @@ import pytest
 
 from reward_service.sandbox.docker_pool import DockerPoolConfig, DockerSandbox
 
-IMAGE = os.environ.get("REWARD_SANDBOX_IMAGE", "reward-sandbox-python:latest")
+# The images tests run against, named as scripts/build_images.sh names them: SANDBOX_IMAGE_PREFIX
+# (default reward-sandbox-) picks another set, e.g. images built from a branch beside the usual
+# ones (tests/conftest.py hands the names to every service a test starts).
+IMAGE_PREFIX = os.environ.get("SANDBOX_IMAGE_PREFIX", "reward-sandbox-")
+IMAGE = os.environ.get("REWARD_SANDBOX_IMAGE", f"{IMAGE_PREFIX}python:latest")
+FAMILIES = ("python", "cpp", "java", "node", "go", "rust")
+
+
+def family_image(family: str) -> str:
+    """The image a family's sandboxes start from in these tests."""
+    return IMAGE if family == "python" else f"{IMAGE_PREFIX}{family}:latest"
+
+
+def image_environment() -> dict[str, str]:
+    """The service settings (REWARD_*) that name these tests' images."""
+    others = {family: family_image(family) for family in FAMILIES if family != "python"}
+    return {"REWARD_SANDBOX_IMAGE": IMAGE, "REWARD_SANDBOX_IMAGES": json.dumps(others)}
 
 
 @cache

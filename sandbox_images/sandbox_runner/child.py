@@ -142,6 +142,7 @@ def _undoer() -> Callable[[dict], dict]:
     gc_threshold = gc.get_threshold()
     monitoring = getattr(sys, "monitoring", None)  # 3.12+: tools that fire on every line
     clear_monitoring = monitoring.set_events if monitoring is not None else None
+    tool_in_use = monitoring.get_tool if monitoring is not None else None  # set_events raises
     builtins_dict, pristine_builtins = builtins.__dict__, dict(PRISTINE_BUILTINS)  # a private copy
 
     def refuse_audit_hooks(event: str, args: tuple) -> None:
@@ -158,9 +159,10 @@ def _undoer() -> Callable[[dict], dict]:
         set_gc_threshold(*gc_threshold)
         settrace(None)
         setprofile(None)
-        if clear_monitoring is not None:
+        if clear_monitoring is not None and tool_in_use is not None:
             for tool in range(6):
-                clear_monitoring(tool, 0)
+                if tool_in_use(tool) is not None:  # ValueError for a tool nobody registered
+                    clear_monitoring(tool, 0)
         builtins_dict.clear()
         builtins_dict.update(pristine_builtins)
         # The test runs in its own globals: the program's names, minus any that shadow a

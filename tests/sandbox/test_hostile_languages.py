@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from reward_service.app import create_app
 from reward_service.languages import LANGUAGES
 from tests.conftest import make_settings
-from tests.docker_support import require_images
+from tests.docker_support import family_image, require_images
 from tests.sandbox.hostile_programs import CANARY, hostile_programs
 from tests.sandbox.language_programs import SUM, stdio_item
 
@@ -28,7 +28,7 @@ FAMILIES = ("cpp", "java", "node", "go", "rust")
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    require_images(*(f"reward-sandbox-{family}:latest" for family in FAMILIES))
+    require_images(*(family_image(family) for family in FAMILIES))
     os.environ["REWARD_TEST_CANARY"] = CANARY  # in the service's environment, never the sandbox's
     try:
         settings = make_settings(

@@ -32,7 +32,14 @@ from sandbox_runner.outcome import HarnessError, Watched, oom_kills
 from sandbox_runner.reset import kill_leftovers
 from sandbox_runner.watch import follow_child
 
-ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"}
+ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "HOME": "/tmp",
+    "LANG": "C.UTF-8",
+    # glibc's malloc keeps an arena (up to 64 MB of address space) per thread; the dozen threads
+    # of a JVM or of Node would reserve ~0.9 GB beyond their heap under RLIMIT_AS (languages.py)
+    "MALLOC_ARENA_MAX": "2",
+}
 LAUNCHER = "/opt/sandbox/support/launch"
 # how the child or the launcher reports what only the program can have caused: a working
 # directory it made unusable, or so many of its processes still around that exec is refused
@@ -54,6 +61,9 @@ class Limits:
     output_bytes: int
     processes: int
     file_size_mb: int
+    # RLIMIT_STACK: None keeps the runner's (8 MB); a program's is unlimited, so that its
+    # RLIMIT_AS bounds it (languages.run_limits), as judges allow deep recursion
+    stack_bytes: int | None = None
 
 
 def run(
@@ -209,6 +219,7 @@ def _launch(
         str(int(limits.timeout_s) + 2),
         str(limits.processes),
         str(limits.file_size_mb * 1024 * 1024),
+        "-" if limits.stack_bytes is None else str(limits.stack_bytes),
         cwd,
         str(len(theirs)),  # the fds the command keeps: 3, or 5 with a harness's pipes
     ]
@@ -289,6 +300,8 @@ def _limit(limits: Limits, cpu_limited: bool) -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
     resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+    if limits.stack_bytes is not None:
+        resource.setrlimit(resource.RLIMIT_STACK, (limits.stack_bytes, limits.stack_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
     # the OOM killer picks it, never the runner

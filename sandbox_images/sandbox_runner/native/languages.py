@@ -5,22 +5,26 @@ limits; a language's `build` returns the command one test runs (`Built`), or rai
 with what the compiler said. Programs run as the program uid in /tmp/run; they can read and run
 what was built but not change it.
 
-What each language adds at run time, measured on the images' toolchains: a JVM reserves about
-600 MB of address space beyond its heap (`-Xmx` is the job's memory), Node about 400 MB beyond
-`--max-old-space-size`, and Go's runtime about 700 MB at start, so their RLIMIT_AS is raised by
-that much; the container's memory cgroup bounds what they really use. A JVM starts about 15
-threads, so Java programs may run at least 64.
+What each language adds at run time, measured on the images' toolchains: a JVM (21) reserves
+about 500 MB of address space beyond its heap (`-Xmx` is the job's memory) and its main thread's
+stack, with two malloc arenas (execute.ENV; glibc's default, one per thread, costs ~0.9 GB
+more), Node (24) about 1.1 GB beyond `--max-old-space-size` (a 512 MB code range among it), and
+Go's runtime about 700 MB at start, so their RLIMIT_AS is raised by that much; the container's
+memory cgroup bounds what they really use. A JVM starts about 15 threads, so Java programs may
+run at least 64.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import secrets
 import shutil
 import time
 from dataclasses import dataclass, field, replace
 
+from sandbox_runner import catalogue
 from sandbox_runner.native import sources
 from sandbox_runner.native.compile_server import CompileServers, ServerFailed
 from sandbox_runner.native.execute import ENV, Limits, run
@@ -29,13 +33,23 @@ from sandbox_runner.outcome import Watched, ended
 BUILD = "/tmp/build"
 RUN = "/tmp/run"
 SUPPORT = "/opt/sandbox/support"  # what prepare.py made at image build time
-GO_ROOT = "/usr/lib/go-1.19"
-LANGUAGES = ("python", "c", "cpp", "java", "javascript", "typescript", "go", "rust")
+VENDOR = "/opt/vendor"  # registry packages the image was built with (Node.js, TypeScript)
+GO_ROOT = catalogue.setting("go", "root")
+LANGUAGES = tuple(catalogue.languages())
 COMPILE_OUTPUT_BYTES = 1 << 20  # diagnostics kept
 COMPILE_PROCESSES = 128  # gcc's driver, javac's and go's threads, rustc's linker
 
+MB = 1024 * 1024
 # address space a runtime reserves beyond the job's memory, in MB (see the docstring)
-RUNTIME_RESERVE_MB = {"java": 1024, "javascript": 512, "typescript": 512, "go": 768}
+RUNTIME_RESERVE_MB = {"java": 1024, "javascript": 1280, "typescript": 1280, "go": 768}
+# The stack a program's main thread may grow to is its memory limit (Codeforces' convention: a
+# DFS a million calls deep works). C, C++ and Rust: no RLIMIT_STACK of its own, so their
+# RLIMIT_AS (the memory limit) bounds it; a finite one as large would also become every
+# thread's default stack (glibc), and a program's first thread would exhaust the address space;
+# unlimited, glibc gives threads 2 MB. Java: the thread RewardMain runs main on reserves the
+# memory limit beside the heap. Go grows goroutine stacks itself (up to 1 GB); Node's and
+# Python's stacks are their runtimes' choice.
+STACK_FROM_RLIMIT = ("c", "cpp", "rust")
 MIN_PROCESSES = {"java": 64, "javascript": 32, "typescript": 32, "go": 32}
 # no annotation processors (no code of the program's runs while it compiles), and a class path
 # with nothing on it: a program brings every class it uses but the JDK's
@@ -155,12 +169,14 @@ def _out_of_memory(said: str) -> bool:
 def run_limits(language: str, job_limits: dict) -> Limits:
     """The limits one test runs under, with the language's runtime reserve."""
     memory = job_limits["memory_mb"]
+    stack = memory if language == "java" else 0  # Java's main thread's, reserved beside the heap
     return Limits(
         timeout_s=job_limits["timeout_s"],
-        address_space_mb=memory + RUNTIME_RESERVE_MB.get(language, 0),
+        address_space_mb=memory + RUNTIME_RESERVE_MB.get(language, 0) + stack,
         output_bytes=job_limits["output_bytes"],
         processes=max(job_limits["processes"], MIN_PROCESSES.get(language, 0)),
         file_size_mb=job_limits["file_size_mb"],
+        stack_bytes=resource.RLIM_INFINITY if language in STACK_FROM_RLIMIT else None,
     )
 
 
@@ -184,9 +200,11 @@ def build(language: str, program: str, harness: str | None, b: Builder, memory_m
 
 def build_c_family(program: str, harness: str | None, b: Builder, cpp: bool) -> Built:
     name = "prog.cpp" if cpp else "prog.c"
-    compiler = which("g++" if cpp else "gcc")
-    # no -pipe: cc1 and as running at once on a container's one-CPU quota are throttled
-    flags = ["-O2", "-std=gnu++17" if cpp else "-std=gnu11"]
+    language = "cpp" if cpp else "c"
+    compiler = which(catalogue.setting(language, "compiler"))
+    # the catalogue's dialect (gnu23, gnu++23) and ONLINE_JUDGE, as judges compile; no -pipe:
+    # cc1 and as running at once on a container's one-CPU quota are throttled
+    flags = list(catalogue.setting(language, "flags"))
     if cpp and os.path.isdir(f"{SUPPORT}/pch"):  # bits/stdc++.h, precompiled with these flags
         flags += ["-I", f"{SUPPORT}/pch"]
     libs = ["-lm"]
@@ -238,13 +256,14 @@ def build_java(program: str, harness: str | None, b: Builder, memory_mb: int) ->
         which("java"),
         *JVM_FLAGS,
         f"-Xmx{memory_mb}m",
-        "-Xss8m",  # deep recursion (a DFS), as judges allow; each Java thread reserves this
+        "-Xss8m",  # the JVM's other threads (and the program's); main gets memory_mb (RewardMain)
         "-ea",  # `assert` statements in tests (MultiPL-E) are checked
         "--add-opens=java.base/java.io=ALL-UNNAMED",  # RewardMain wraps the verdict pipes
         "-cp",
         f"{SUPPORT}/java:{BUILD}",  # ours first: a program class can't take RewardMain's name
         "RewardMain",
         mode,
+        str(memory_mb * MB),  # the stack of the thread main runs on
         *candidates,
         "--",  # what follows is the program's own arguments (a checker's files)
     ]
@@ -288,16 +307,13 @@ def build_javascript(program: str, harness: str | None, b: Builder, memory_mb: i
 
 
 AMBIENT = f"{SUPPORT}/node/ambient.d.ts"
+TYPESCRIPT = f"{VENDOR}/node_modules/typescript"
+# the catalogue's options (ES2023 library, Node's own types), the types from the image's
+# @types/node (the runtime's major version)
 TSCONFIG = {
     "compilerOptions": {
-        "target": "es2020",
-        "module": "commonjs",
-        "lib": ["es2020", "dom"],  # dom: `console`, as tsc's default library set has it
-        "types": [],
-        "outDir": "out",
-        "skipLibCheck": True,
-        "noEmitOnError": True,
-        "newLine": "lf",
+        **catalogue.setting("typescript", "compiler_options"),
+        "typeRoots": [f"{VENDOR}/node_modules/@types"],
     },
     "files": ["prog.ts", AMBIENT],
 }
@@ -307,8 +323,8 @@ def build_typescript(program: str, harness: str | None, b: Builder, memory_mb: i
     """Type-checked and emitted as `tsc -p` with TSCONFIG would, by the container's warm
     compiler (support/tsc_server.js): about 10-30 ms a program instead of a second."""
     text, handshake = node_harness(program, harness, typescript=True)
-    heap = max(256, b.limits.address_space_mb - 512)
-    module = os.path.dirname(os.path.dirname(os.path.realpath(which("tsc"))))
+    heap = max(256, b.limits.address_space_mb - RUNTIME_RESERVE_MB["typescript"])
+    module = TYPESCRIPT
     options = json.dumps(TSCONFIG["compilerOptions"])
     server = f"{SUPPORT}/node/tsc_server.js"
     argv = [which("node"), f"--max-old-space-size={heap}", server, module, AMBIENT, BUILD, options]
@@ -321,12 +337,27 @@ def go_tool(name: str) -> str:
     return f"{SUPPORT}/go/{name}"  # links to the toolchain's compile and link (prepare.py)
 
 
+_go_importcfg: str | None = None
+
+
+def go_importcfg(*packages: str) -> str:
+    """An importcfg naming the archive of every package a build may import: the standard
+    library's and testify's, compiled at image build (prepare.py), and this build's own."""
+    global _go_importcfg
+    if _go_importcfg is None:
+        with open(f"{SUPPORT}/go/importcfg") as fh:
+            _go_importcfg = fh.read()
+    return _go_importcfg + "".join(f"packagefile {p}={BUILD}/{p}.a\n" for p in packages)
+
+
 def build_go(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
-    lib = f"{SUPPORT}/go/lib"  # testify and its dependencies, precompiled
-    compile_ = [go_tool("compile"), "-c=1", "-pack", "-I", lib, "-I", "."]
-    link = [go_tool("link"), "-s", "-w", "-L", lib, "-L", "."]  # no symbol table or DWARF
+    # the language version is the toolchain's own (range over int, per-iteration loop variables)
+    lang = f"-lang=go{catalogue.get('families.go.version')}"
+    compile_ = [go_tool("compile"), "-c=1", "-pack", lang, "-importcfg", "importcfg"]
+    link = [go_tool("link"), "-s", "-w", "-importcfg", "importcfg"]  # no symbols or DWARF
     if harness is None:
-        b.check(b.step([*compile_, "-p", "main", "-o", "prog.a", "prog.go"], {"prog.go": program}))
+        files = {"prog.go": program, "importcfg": go_importcfg()}
+        b.check(b.step([*compile_, "-p", "main", "-o", "prog.a", "prog.go"], files))
         b.check(b.step([*link, "-o", "prog", "prog.a"]))
         return Built([f"{BUILD}/prog"])
     if sources.go_package_of(harness) is None:  # appended to the program's own file
@@ -344,6 +375,7 @@ def build_go(program: str, harness: str | None, b: Builder, memory_mb: int) -> B
     package = sources.go_package_of(files["prog_test.go"]) or "main"
     files["reward_token.go"] = f'package {package}\n\nimport _ "{token_package}"\n'
     files["testmain/testmain.go"] = go_testmain(names, token_package)
+    files["importcfg"] = go_importcfg(token_package, "userpkg")
     user = [name for name in files if name.endswith(".go") and "/" not in name]
     token_step = ["-p", token_package, "-o", f"{token_package}.a", "token/token.go"]
     b.check(b.step([*compile_, *token_step], files))
@@ -434,7 +466,8 @@ func main() {{
 
 def build_rust(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
     # no warnings (the detail of a failure shows errors only); no debug info: 1/4 the size
-    rustc = [which("rustc"), "-O", "--edition", "2021", "-A", "warnings", "-C", "strip=debuginfo"]
+    edition = catalogue.setting("rust", "edition")
+    rustc = [which("rustc"), "-O", "--edition", edition, "-A", "warnings", "-C", "strip=debuginfo"]
     rustc += ["-o", "prog"]
     if harness is None:
         b.check(b.step([*rustc, "prog.rs"], {"prog.rs": program}))

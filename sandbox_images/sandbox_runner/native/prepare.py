@@ -3,16 +3,21 @@
 Makes what the runner needs at run time under /opt/sandbox/support, once, while the image is
 built (the root filesystem is read-only in a sandbox):
 - cpp: the harness wrapper object (wrap_main.o), the launcher (launch.c: tests start through
-  posix_spawn) and bits/stdc++.h precompiled with the flags programs are compiled with (g++
-  then reads one file instead of parsing 50 000 lines);
+  posix_spawn) and bits/stdc++.h precompiled with the flags programs are compiled with (the
+  catalogue's, so g++ then reads one file instead of parsing 50 000 lines);
 - rust: the harness wrapper object and the launcher;
 - java: RewardMain.class, the warm javac (JavacServer.class), and java.base's packages with
   their class names (to refuse a program class that hides one the harness uses);
-- node: the harness preload, TypeScript's ambient declarations and its warm compiler;
-- go: links to the compiler and linker, and testify (with its dependencies) compiled against the
-  toolchain's own standard library, so a test build compiles the test's package only;
-and records the toolchain versions in /opt/sandbox/toolchain.json (reported by /healthz).
-Standard library only; the support files sit next to this script.
+- node: `node` on PATH from the vendored Node.js (/opt/vendor, fetched on the host by
+  scripts/fetch_vendored.py), the harness preload, TypeScript's ambient declarations and its
+  warm compiler;
+- go: links to the compiler and linker, the standard library compiled once (Go ships no
+  precompiled packages since 1.20) and testify (with its dependencies) compiled against it, and
+  the importcfg that maps each package to its archive, so a test build compiles the test's
+  package only;
+and records the toolchain versions in /opt/sandbox/toolchain.json (reported by /healthz),
+refusing to finish when one is not the version the language catalogue (catalogue.json) pins.
+Standard library only; the support files and the catalogue sit next to this script.
 """
 
 from __future__ import annotations
@@ -24,11 +29,15 @@ import shutil
 import subprocess
 import sys
 
+try:
+    import catalogue  # beside this script at image build (native/Dockerfile copies it there)
+except ImportError:  # imported from the source tree (tests)
+    from sandbox_runner import catalogue
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SUPPORT = "/opt/sandbox/support"
-GO_ROOT = "/usr/lib/go-1.19"
+VENDOR = "/opt/vendor"  # the family's registry packages (native/Dockerfile)
 GO_PACKAGES = ("github.com/stretchr/testify/assert", "github.com/stretchr/testify/require")
-CPP_FLAGS = ["-O2", "-std=gnu++17"]  # languages.build_c_family's, for the PCH
 
 
 def sh(*argv: str, env: dict | None = None) -> str:
@@ -48,15 +57,16 @@ def support_file(name: str, *into: str) -> str:
     return os.path.join(target, name)
 
 
-def wrap_main() -> None:
+def wrap_main(gcc: str = "gcc") -> None:
     source = support_file("wrap_main.c")
-    sh("gcc", "-O2", "-fPIC", "-c", source, "-o", os.path.join(SUPPORT, "wrap_main.o"))
+    sh(gcc, "-O2", "-fPIC", "-c", source, "-o", os.path.join(SUPPORT, "wrap_main.o"))
     launcher = support_file("launch.c")
-    sh("gcc", "-O2", "-Wall", "-Werror", launcher, "-o", os.path.join(SUPPORT, "launch"))
+    sh(gcc, "-O2", "-Wall", "-Werror", launcher, "-o", os.path.join(SUPPORT, "launch"))
 
 
 def prepare_cpp() -> dict:
-    wrap_main()
+    gcc, gxx = catalogue.setting("c", "compiler"), catalogue.setting("cpp", "compiler")
+    wrap_main(gcc)
     found = [
         os.path.join(root, "stdc++.h")
         for root, _, files in os.walk("/usr/include")
@@ -65,16 +75,19 @@ def prepare_cpp() -> dict:
     if found:
         os.makedirs(f"{SUPPORT}/pch/bits", exist_ok=True)
         sh(
-            "g++",
-            *CPP_FLAGS,
+            gxx,
+            *catalogue.setting("cpp", "flags"),
             "-x",
             "c++-header",
             found[0],
             "-o",
             f"{SUPPORT}/pch/bits/stdc++.h.gch",
         )
-    gcc, gxx = first_version(sh("gcc", "--version")), first_version(sh("g++", "--version"))
-    return {"c": f"gcc {gcc}", "cpp": f"g++ {gxx}"}
+    c_version, cpp_version = (
+        first_version(sh(gcc, "--version")),
+        first_version(sh(gxx, "--version")),
+    )
+    return {"c": f"gcc {c_version}", "cpp": f"g++ {cpp_version}"}
 
 
 def prepare_rust() -> dict:
@@ -106,31 +119,62 @@ def prepare_java() -> dict:
 
 
 def prepare_node() -> dict:
+    node_binary = f"{VENDOR}/bin/node"
+    typescript = f"{VENDOR}/node_modules/typescript"
+    if not (os.path.exists(node_binary) and os.path.isdir(typescript)):
+        raise SystemExit(
+            f"{VENDOR} lacks Node.js or TypeScript: fetch them on the host first "
+            "(scripts/build_images.sh, or scripts/build_images.sh --fetch node)"
+        )
+    os.chmod(node_binary, 0o755)
+    os.symlink(node_binary, "/usr/local/bin/node")
     support_file("harness.js", "node")
     support_file("ambient.d.ts", "node")
     support_file("tsc_server.js", "node")
     node = first_version(sh("node", "--version"))
-    tsc = first_version(sh("tsc", "--version"))
+    with open(f"{typescript}/package.json") as fh:
+        tsc = json.load(fh)["version"]
     return {"javascript": f"Node.js {node}", "typescript": f"TypeScript {tsc} (Node.js {node})"}
 
 
 def prepare_go() -> dict:
-    go = f"{GO_ROOT}/bin/go"
-    env = {"PATH": f"{GO_ROOT}/bin:/usr/bin:/bin", "GO111MODULE": "off", "HOME": "/tmp"}
-    env |= {"GOPATH": "/usr/share/gocode", "GOCACHE": "/tmp/go-cache", "GOROOT": GO_ROOT}
+    root = catalogue.setting("go", "root")
+    go = f"{root}/bin/go"
+    env = {"PATH": f"{root}/bin:/usr/bin:/bin", "GO111MODULE": "off", "HOME": "/tmp"}
+    env |= {"GOPATH": "/usr/share/gocode", "GOCACHE": "/tmp/go-cache", "GOROOT": root}
+    env |= {"CGO_ENABLED": "0"}  # the image has no C compiler; programs are pure Go
     tools = sh(go, "env", "GOTOOLDIR", env=env).strip()
-    os.makedirs(f"{SUPPORT}/go/lib", exist_ok=True)
+    lib = f"{SUPPORT}/go/lib"
+    os.makedirs(lib, exist_ok=True)
     for tool in ("compile", "link"):
         os.symlink(os.path.join(tools, tool), f"{SUPPORT}/go/{tool}")
+    # the standard library, compiled by the go command once: each package's archive, copied
+    # out of its cache, and the importcfg line that names it
+    importcfg = []
+    exported = sh(go, "list", "-export", "-f", "{{.ImportPath}}|{{.Export}}", "std", env=env)
+    for line in filter(None, exported.splitlines()):
+        path, archive = line.split("|")
+        if not archive:
+            continue
+        target = os.path.join(f"{SUPPORT}/go/std", path + ".a")
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(archive, target)
+        importcfg.append(f"packagefile {path}={target}")
     template = '{{if not .Standard}}{{.ImportPath}}|{{.Dir}}|{{join .GoFiles " "}}{{end}}'
     listed = sh(go, "list", "-deps", "-f", template, *GO_PACKAGES, env=env)
-    lib = f"{SUPPORT}/go/lib"
+    cfg = f"{SUPPORT}/go/importcfg"
     for line in filter(None, listed.splitlines()):  # dependencies come before their users
         path, directory, files = line.split("|")
         target = os.path.join(lib, path + ".a")
         os.makedirs(os.path.dirname(target), exist_ok=True)
         sources = [os.path.join(directory, name) for name in files.split()]
-        sh(f"{tools}/compile", "-p", path, "-pack", "-I", lib, "-o", target, *sources, env=env)
+        with open(cfg, "w") as fh:
+            fh.write("\n".join(importcfg) + "\n")
+        compile_ = [f"{tools}/compile", "-p", path, "-pack", "-importcfg", cfg, "-o", target]
+        sh(*compile_, *sources, env=env)
+        importcfg.append(f"packagefile {path}={target}")
+    with open(cfg, "w") as fh:
+        fh.write("\n".join(importcfg) + "\n")
     std = sh(go, "list", "std", env=env).split()
     with open(f"{SUPPORT}/go/std.json", "w") as fh:  # names a harness may use as packages
         json.dump(sorted({path.rsplit("/", 1)[-1] for path in std if "internal" not in path}), fh)
@@ -154,6 +198,13 @@ def main() -> int:
         return 2
     os.makedirs(SUPPORT, exist_ok=True)
     versions = FAMILIES[family]()
+    for language, found in versions.items():  # a toolchain the catalogue does not pin
+        pinned = catalogue.toolchain(language)
+        if not (found == pinned or found.startswith((f"{pinned}.", f"{pinned} "))):
+            print(
+                f"{language}: the image has {found}, the catalogue pins {pinned}", file=sys.stderr
+            )
+            return 1
     with open("/opt/sandbox/toolchain.json", "w") as fh:
         json.dump(versions, fh)
     print(f"prepared {family}: {versions}")

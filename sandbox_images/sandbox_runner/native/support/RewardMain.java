@@ -10,8 +10,10 @@ import java.lang.reflect.Modifier;
  * Starts a Java program or test harness: runs the first of the named classes that has a
  * {@code public static void main(String[])}.
  *
- * <p>{@code RewardMain stdio A B ... -- ARGS}: runs main with ARGS as {@code java A ARGS} would.
- * {@code RewardMain harness A B ... --}: reads the test's token from fd 3 before any class of the program is
+ * <p>{@code RewardMain stdio STACK A B ... -- ARGS}: runs main with ARGS as {@code java A ARGS}
+ * would, on a thread whose stack is STACK bytes (the job's memory limit: deep recursion, as
+ * judges allow; {@code -Xss} would give every thread of the JVM that much).
+ * {@code RewardMain harness STACK A B ... --}: reads the test's token from fd 3 before any class of the program is
  * initialised, keeps it in a local variable (out of reach of reflection), and writes it to fd 4
  * only if main returned normally. So {@code System.exit(0)} from the code under test, a printed
  * success line or a killed harness never passes. The pipes are the runner's (root's): Java can't
@@ -29,18 +31,29 @@ public final class RewardMain {
                 token = readToken(in);
             }
         }
+        long stack = Long.parseLong(args[1]);
         int separator = java.util.Arrays.asList(args).indexOf("--");
-        String[] candidates = java.util.Arrays.copyOfRange(args, 1, separator);
+        String[] candidates = java.util.Arrays.copyOfRange(args, 2, separator);
         String[] programArgs = java.util.Arrays.copyOfRange(args, separator + 1, args.length);
         Method main = findMain(candidates);
         if (main == null) {
             System.err.println("no class with public static void main(String[]) was found");
             System.exit(1);
         }
-        try {
-            main.invoke(null, (Object) programArgs);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
+        Throwable[] failed = new Throwable[1];
+        Thread thread = new Thread(null, () -> {
+            try {
+                main.invoke(null, (Object) programArgs);
+            } catch (InvocationTargetException e) {
+                failed[0] = e.getCause();
+            } catch (Throwable e) {
+                failed[0] = e;
+            }
+        }, "main", stack);
+        thread.start();
+        thread.join();
+        if (failed[0] != null) {
+            throw failed[0];
         }
         if (harness) {
             System.out.flush();

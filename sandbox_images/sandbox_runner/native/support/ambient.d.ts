@@ -1,10 +1,4 @@
-// What TypeScript programs and harnesses may use of Node without its full type definitions:
-// untyped, and compatible with MultiPL-E's own `declare var require: any;`.
-declare var require: any;
-declare var process: any;
-declare var module: any;
-declare var exports: any;
-declare var Buffer: any;
-declare var __dirname: string;
-declare var __filename: string;
+// What TypeScript programs and harnesses get beside the ES2023 library and Node.js's own types
+// (@types/node, the runtime's major version: `Buffer`, `process`, `require`...): any module
+// name that Node's types do not declare is untyped, as it was before those types were there.
 declare module "*";

@@ -2,7 +2,9 @@
  * in the images that have a C compiler (cpp, rust), spawned with posix_spawn (vfork) instead of
  * a fork of the Python runner, which costs a millisecond more per test.
  *
- *   launch UID AS_BYTES CPU_S NPROC FSIZE_BYTES CWD KEEP -- COMMAND ARGS...
+ *   launch UID AS_BYTES CPU_S NPROC FSIZE_BYTES STACK_BYTES CWD KEEP -- COMMAND ARGS...
+ *
+ * STACK_BYTES is RLIMIT_STACK ("-": left as it is).
  *
  * fd 5 is the runner's failure pipe: anything that goes wrong before the exec is written there
  * (and the exit code is 127); a successful exec closes it. The command keeps fds 0..KEEP-1 (3,
@@ -38,11 +40,11 @@ static void limit(int resource, const char *value, const char *what) {
 
 int main(int argc, char **argv) {
     if (fcntl(5, F_SETFD, FD_CLOEXEC) != 0) _exit(126);
-    if (argc < 10 || strcmp(argv[8], "--") != 0 || (strcmp(argv[7], "3") && strcmp(argv[7], "5"))) {
+    if (argc < 11 || strcmp(argv[9], "--") != 0 || (strcmp(argv[8], "3") && strcmp(argv[8], "5"))) {
         errno = EINVAL;
         fail("usage");
     }
-    if (strcmp(argv[7], "3") == 0) {
+    if (strcmp(argv[8], "3") == 0) {
         close(3);
         close(4);
     }
@@ -57,6 +59,7 @@ int main(int argc, char **argv) {
     limit(RLIMIT_CPU, argv[3], "RLIMIT_CPU");
     limit(RLIMIT_NPROC, argv[4], "RLIMIT_NPROC");
     limit(RLIMIT_FSIZE, argv[5], "RLIMIT_FSIZE");
+    if (strcmp(argv[6], "-") != 0) limit(RLIMIT_STACK, argv[6], "RLIMIT_STACK");
     limit(RLIMIT_CORE, "0", "RLIMIT_CORE");
     limit(RLIMIT_NOFILE, "256", "RLIMIT_NOFILE");
     int adj = open("/proc/self/oom_score_adj", O_WRONLY);  /* the OOM killer picks it first */
@@ -73,9 +76,9 @@ int main(int argc, char **argv) {
     }
     umask(022);
     /* "cwd: ": the program's own directory, which the program may have broken (execute.py) */
-    if (mkdir(argv[6], 0755) != 0 && errno != EEXIST) fail("cwd: mkdir");
-    if (chdir(argv[6]) != 0) fail("cwd: chdir");
-    execve(argv[9], &argv[9], environ);
-    fail(errno == EAGAIN ? "nproc: exec" : argv[9]);  /* over RLIMIT_NPROC: the program's doing */
+    if (mkdir(argv[7], 0755) != 0 && errno != EEXIST) fail("cwd: mkdir");
+    if (chdir(argv[7]) != 0) fail("cwd: chdir");
+    execve(argv[10], &argv[10], environ);
+    fail(errno == EAGAIN ? "nproc: exec" : argv[10]);  /* over RLIMIT_NPROC: the program's doing */
     return 127;
 }
