@@ -89,6 +89,17 @@ class RewardDataArguments:
     code_memory_mb: int | None = field(
         default=None, metadata=_help("Memory per program for /code (None: the service's).")
     )
+    code_stop_on_first_failure: bool = field(
+        default=False,
+        metadata=_help(
+            "/code stops at a sample's first failing test (the rest count as not passed): "
+            "with a binary reward nothing is lost, and failing samples cost far less."
+        ),
+    )
+    code_deadline_s: float | None = field(
+        default=None,
+        metadata=_help("Wall-clock budget for all of a sample's tests on /code (None: none)."),
+    )
 
     def __post_init__(self) -> None:
         _check_choices(self)
@@ -139,7 +150,12 @@ class RewardDataArguments:
                 style=self.format_style, ok=self.format_ok, missing=self.format_missing
             )
         if name == "code":
-            return code_spec(timeout_s=self.code_timeout_s, memory_mb=self.code_memory_mb)
+            return code_spec(
+                timeout_s=self.code_timeout_s,
+                memory_mb=self.code_memory_mb,
+                stop_on_first_failure=self.code_stop_on_first_failure or None,
+                deadline_s=self.code_deadline_s,
+            )
         raise ConfigError(f"unknown reward {name!r}: use {', '.join(REWARD_NAMES)}")
 
 

@@ -56,6 +56,8 @@ CODE_TEST_FIELDS = frozenset(
         "abs_tol",
         "rel_tol",
         "judge_in",
+        "stop_on_first_failure",
+        "deadline_s",
     }
 )
 # those read from `Columns`; every other one is read under its own name
@@ -220,17 +222,31 @@ def code_spec(
     columns: Columns = Columns(),
     name: str = "code_reward",
     language: str | None = None,
+    stop_on_first_failure: bool | None = None,
+    deadline_s: float | None = None,
 ) -> RewardSpec:
-    """Limits left as None take the server's defaults; `language` is for rows without one."""
+    """Limits left as None take the server's defaults; `language` is for rows without one, as
+    are the early exits (`stop_on_first_failure`, `deadline_s`: see /code)."""
+    early = early_exits(stop_on_first_failure, deadline_s)
 
     def build(text: str, row: Row) -> dict[str, Any] | None:
         fields = code_fields(row, columns, language)
-        return None if fields is None else {"completion": text, **fields}
+        return None if fields is None else {"completion": text, **early, **fields}
 
     limits = {
         k: v for k, v in (("timeout_s", timeout_s), ("memory_mb", memory_mb)) if v is not None
     }
     return RewardSpec(name, "code", {"limits": limits} if limits else {}, build)
+
+
+def early_exits(stop_on_first_failure: bool | None, deadline_s: float | None) -> dict[str, Any]:
+    """The early-exit fields a run sets for every item (a row's own take precedence).
+
+    >>> early_exits(True, None)
+    {'stop_on_first_failure': True}
+    """
+    fields = {"stop_on_first_failure": stop_on_first_failure, "deadline_s": deadline_s}
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 def score_spec(

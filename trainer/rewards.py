@@ -251,6 +251,8 @@ def remote_code_reward(
     name: str = "code_reward",
     mode: Mode = "auto",
     language: str | None = None,
+    stop_on_first_failure: bool | None = None,
+    deadline_s: float | None = None,
 ) -> RewardFunc:
     """Runs the completion's code against the item's tests in the service's sandbox (`/code`).
 
@@ -259,11 +261,20 @@ def remote_code_reward(
     another language than Python, `test_column` alone holds the test harness). A row's
     `language` column (else `language`, else Python) names its programming language, and a
     `checker` column, a stdin/stdout checker. Items with no tests get `None`. Limits left as None
-    are the service's defaults. The code runs in the service's sandbox, never in this process.
+    are the service's defaults. `stop_on_first_failure` and `deadline_s` (see /code) apply to
+    every row that does not set its own: with a binary reward, stopping at the first failing
+    test loses nothing and saves the sandbox most of the work on failing samples. The code runs
+    in the service's sandbox, never in this process.
     """
     columns = Columns(tests=tests_column, test=test_column, entry_point=entry_point_column)
     spec = code_spec(
-        timeout_s=timeout_s, memory_mb=memory_mb, columns=columns, name=name, language=language
+        timeout_s=timeout_s,
+        memory_mb=memory_mb,
+        columns=columns,
+        name=name,
+        language=language,
+        stop_on_first_failure=stop_on_first_failure,
+        deadline_s=deadline_s,
     )
     return reward_function(spec, client, mode)
 

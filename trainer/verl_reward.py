@@ -22,6 +22,8 @@ still sees batches. Which reward applies follows verl's dataset conventions (`da
 0/1 convention; the service's defaults otherwise), `timeout_s` and `memory_mb` (per code test),
 `language` (code samples' programming language when their ground_truth names none; Python
 otherwise), `compare`, `abs_tol`, `rel_tol` (the rule for stdin/stdout tests; see /code),
+`stop_on_first_failure` and `deadline_s` (early exits for every code sample that sets none; see
+/code: with verl's 0/1 code reward, stopping at the first failing test loses nothing),
 `unscored_score`, `max_wait_ms` (coalescing wait, 5) and `max_retries` (the client's, 4). An
 unknown key is an error, so a typo does not go unnoticed.
 
@@ -58,6 +60,7 @@ LATEX_SOURCES = frozenset(
 LATEX_PREFIXES = ("aime", "numina_")
 CODE_SOURCES = frozenset({"codecontests", "apps", "codeforces", "taco"})
 CHECKER_FIELDS = ("compare", "abs_tol", "rel_tol")
+EARLY_EXIT_FIELDS = ("stop_on_first_failure", "deadline_s")
 # what verl itself may pass beside reward_kwargs, when a reward model is configured
 VERL_KWARGS = frozenset({"reward_router_address", "reward_model_tokenizer"})
 
@@ -107,6 +110,7 @@ def score_request(
     memory_mb: int | None = None,
     checker: Mapping[str, Any] | None = None,
     language: str | None = None,
+    early: Mapping[str, Any] | None = None,
 ) -> ScoreRequest:
     """The service request for one verl sample (pure: no I/O)."""
     resolved = kind_of(data_source, kind)
@@ -123,7 +127,8 @@ def score_request(
     stdio = isinstance(tests.get("tests"), list) and isinstance(tests["tests"][0], Mapping)
     if checker and stdio and "checker" not in tests:  # reward_kwargs' rule, unless the sample
         tests = {**{k: v for k, v in checker.items() if v is not None}, **tests}  # has its own
-    item = {"completion": solution_str, **tests}
+    defaults = {k: v for k, v in (early or {}).items() if v is not None}
+    item = {"completion": solution_str, **defaults, **tests}  # the sample's own win
     return ScoreRequest("code", item, code_options)
 
 
@@ -223,6 +228,8 @@ class _Options:
     compare: str | None = None
     abs_tol: float | None = None
     rel_tol: float | None = None
+    stop_on_first_failure: bool | None = None
+    deadline_s: float | None = None
     unscored_score: float | None = None
     max_wait_ms: float = 5.0
     max_retries: int | None = None
@@ -253,6 +260,7 @@ def _prepare(
         memory_mb=options.memory_mb,
         checker={k: getattr(options, k) for k in CHECKER_FIELDS},
         language=options.language,
+        early={k: getattr(options, k) for k in EARLY_EXIT_FIELDS},
     )
     return options, request
 

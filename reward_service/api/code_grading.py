@@ -96,6 +96,8 @@ def build_job(item: CodeItem, program: str, limits: SandboxLimits) -> Job:
         isolation=item.isolation,
         judge_in=item.judge_in,
         entry_point=item.entry_point,
+        stop_on_first_failure=item.stop_on_first_failure,
+        deadline_s=item.deadline_s,
     )
 
 

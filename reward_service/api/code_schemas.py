@@ -21,6 +21,7 @@ from reward_service.rewards.code_checker import CheckerSpec
 from reward_service.sandbox.base import (
     MIN_MEMORY_MB,
     CompareMode,
+    DeadlineS,
     Isolation,
     JudgeIn,
     TestResult,
@@ -83,6 +84,18 @@ class CodeTestFields(BaseModel):
     )
     abs_tol: float = Field(1e-6, ge=0, le=1e9, description="`float`: absolute tolerance.")
     rel_tol: float = Field(1e-6, ge=0, le=1, description="`float`: relative tolerance.")
+    stop_on_first_failure: bool = Field(
+        False,
+        description="Stop at the first test that does not pass: the later ones are reported "
+        "`skipped` and count as not passed (the reward is still over all tests). With a binary "
+        "(all-or-nothing) reward nothing is lost, and most GRPO samples fail early.",
+    )
+    deadline_s: DeadlineS | None = Field(
+        None,
+        description="Wall-clock budget for running the whole item's tests (loading included, "
+        "compiling not); tests not reached are `skipped`, the one running is a `timeout`. Each "
+        "test keeps its own `timeout_s` within it.",
+    )
     judge_in: JudgeIn = Field(
         "auto",
         description="Assert and HumanEval forms: `outside` judges each test in a process the "

@@ -20,7 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reward_service.languages import Language
 
-TestStatus = Literal["passed", "failed", "timeout", "memory", "output_limit", "runtime_error"]
+# `skipped`: not run (an earlier failure with `stop_on_first_failure`, or the item's deadline)
+TestStatus = Literal[
+    "passed", "failed", "timeout", "memory", "output_limit", "runtime_error", "skipped"
+]
 LoadPhase = Literal["compile", "load"]
 # where a test's verdict was reached: outside the program (a judge process calling it over the
 # plain-data bridge, or the runner comparing stdout) or inside the program's own interpreter
@@ -37,6 +40,7 @@ JobKind = Literal["program", "checker"]
 MIN_MEMORY_MB = 32
 MAX_TIMEOUT_S = 600.0
 TimeoutS = Annotated[float, Field(gt=0, le=MAX_TIMEOUT_S)]
+DeadlineS = Annotated[float, Field(gt=0, le=MAX_TIMEOUT_S * 10)]
 MemoryMB = Annotated[int, Field(ge=MIN_MEMORY_MB, le=65536)]
 OutputBytes = Annotated[int, Field(ge=1024)]
 Processes = Annotated[int, Field(ge=1, le=4096)]
@@ -113,6 +117,8 @@ class Job(BaseModel):
     isolation: Isolation = "shared"
     judge_in: JudgeIn = "auto"
     entry_point: str | None = None
+    stop_on_first_failure: bool = False
+    deadline_s: DeadlineS | None = None
 
     def key(self) -> str:
         """Identity for deduplication: identical program, tests and limits run once."""
@@ -122,7 +128,10 @@ class Job(BaseModel):
     def backstop_s(self) -> float:
         """How long a backend waits for its runner before it gives the container up."""
         compile_s = 0.0 if self.language == "python" else self.limits.compile_timeout_s * 2
-        return len(self.tests) * (self.limits.timeout_s + 1.0) + compile_s + 10.0
+        tests_s = len(self.tests) * (self.limits.timeout_s + 1.0)
+        if self.deadline_s is not None:
+            tests_s = min(tests_s, self.deadline_s + self.limits.timeout_s + 1.0)
+        return tests_s + compile_s + 10.0
 
 
 class TestResult(BaseModel):

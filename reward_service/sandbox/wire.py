@@ -1,9 +1,10 @@
 """The frames exchanged with the in-container runner (sandbox_images/sandbox_runner).
 
 A job goes out as `{"id", "language", "kind", "program", "tests", "limits", "isolation",
-"judge_in", "entry_point"}`, `limits` carrying `SandboxLimits`' fields under their own names. The
-runner answers `{"id", "tests", "clean", "elapsed_ms"}` (plus `compile_ms` for a compiled
-language), or `{"id", "error"}` when its own side failed before the program ran.
+"judge_in", "entry_point", "stop_on_first_failure", "deadline_s"}`, `limits` carrying
+`SandboxLimits`' fields under their own names. The runner answers `{"id", "tests", "clean",
+"elapsed_ms"}` (plus `compile_ms` for a compiled language), or `{"id", "error"}` when its own
+side failed before the program ran.
 `RunnerReply.parse` is the one place a reply is read; anything malformed is a lost container
 (recycled, the job retried).
 """
@@ -30,6 +31,8 @@ def job_frame(job: Job, job_id: str) -> dict[str, Any]:
         "isolation": job.isolation,
         "judge_in": job.judge_in,
         "entry_point": job.entry_point,
+        "stop_on_first_failure": job.stop_on_first_failure,
+        "deadline_s": job.deadline_s,
     }
 
 

@@ -10,16 +10,15 @@ what computing them may cost (`constant`).
 from __future__ import annotations
 
 import ast
-import functools
 import operator
 
-from sandbox_runner.plan import BUILTIN_NAMES, parsed
+from sandbox_runner.plan import BUILTIN_NAMES, by_source, parsed
 
 _OPAQUE = (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)
 _OPAQUE += (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Starred)
 
 
-@functools.lru_cache(maxsize=4096)
+@by_source(maxsize=4096)
 def known_calls(source: str, owned: frozenset[str], entry_point: str | None) -> tuple[tuple, bool]:
     """(calls, complete): the program calls a test makes first, in order, when its text fixes
     them, as `((name, args, kwargs), ...)` with constant arguments, from its leading

@@ -1,12 +1,20 @@
 """The judge's end of the bridge: the program's functions as stubs (`Stub`), its iterators as
-`RemoteIterator`s, every answer checked as plain data (`Bridge`), and the program's exceptions
-re-raised as the judge's own (`program_exception`). The program process's end is
-`program.answer_message`.
+`RemoteIterator`s, its values that are not plain data as `RemoteObject`s, every answer checked
+as plain data (`Bridge`), and the program's exceptions re-raised as the judge's own
+(`program_exception`). The program process's end is `program.answer_message`.
 
-A violation of the bridge (a result that was not plain data, a malformed reply, a program
-process that ended) is recorded on the `Bridge` for the test, whatever the test does with the
-exception, so `try: f(x) except: pass` cannot pass by the program crashing or returning an
-always-equal object.
+The rule for a value that is not plain data (a `re.Match`, an object of the program's class): it
+stays in the program process, and the test gets a `RemoteObject` that answers only what plain
+Python lets the program decide anyway, and which a plain value could have decided the same way:
+its truth, `str`, `repr` and `format`, whether it is None (never), and its type's name; it may be
+passed back to the program. Anything else a test does with it (compare it, hash it, do
+arithmetic, index it, read an attribute) would hand the verdict to the program's code: that is a
+violation of the bridge.
+
+A violation (such a use, a result too large to cross, a malformed reply, a program process that
+ended) is recorded on the `Bridge` for the test, whatever the test does with the exception, so
+`try: f(x) == 1 except: pass` cannot pass by the program crashing or returning an always-equal
+object.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import builtins
 import collections
 from collections.abc import Callable
+from typing import NoReturn
 
 from sandbox_runner import bridge, framing
 from sandbox_runner.text import short
@@ -45,6 +54,11 @@ class ProgramExit(ProgramAbort):
     """The program raised SystemExit during a call: the test fails, as it does inside."""
 
 
+# raised by the program, these would end the test's own iteration (`all(map(f, xs))` would see
+# an empty map): they reach the test as RuntimeError instead, as PEP 479 has it for generators
+ITERATION_ENDS = ("StopIteration", "StopAsyncIteration")
+
+
 class Bridge:
     """The judge's end of the bridge: requests one at a time, replies checked as plain data.
 
@@ -61,6 +75,7 @@ class Bridge:
         self._replies = framing.Reader(reply_r)
         self.violation: str | None = None  # set for the test, whatever the test does with it
         self.lost = False
+        self._kinds: dict[tuple[str, str], type[RemoteObject]] = {}
         self.test = 0  # the position of the test being judged
         self._coming: collections.deque[tuple[int, bytes]] = collections.deque()
         self._received: collections.deque[tuple[int, bytes, dict]] = collections.deque()
@@ -161,7 +176,8 @@ class Bridge:
 
     def call(self, name: str, args: tuple, kwargs: dict) -> object:
         try:
-            args_tree, kwargs_tree = bridge.to_tree(list(args)), bridge.to_tree(dict(kwargs))
+            args_tree = bridge.to_tree(list(args), self._reference)
+            kwargs_tree = bridge.to_tree(dict(kwargs), self._reference)
         except bridge.NotPlainData as exc:
             raise TypeError(
                 f"{name}() was given {exc}: only plain data reaches the program"
@@ -176,6 +192,45 @@ class Bridge:
 
     def get(self, name: str) -> object:
         return self.value(name, self.request({"get": name}))
+
+    def probe(self, value: RemoteObject, ask: str, kind: type, spec: str | None = None) -> object:
+        """What the program says of its value: its truth (`bool`), `str`, `repr` or `format`."""
+        message: dict = {"probe": value._handle, "ask": ask}
+        if spec is not None:
+            message["spec"] = spec
+        answer = self.value(value._name, self.request(message))
+        if type(answer) is not kind:
+            self._violate(f"{value._name} sent a malformed answer")
+            raise bridge.NotPlainData(self.violation)
+        return answer
+
+    def refuse(self, value: RemoteObject, what: str) -> NoReturn:
+        """A use of a value that is not plain data which would let it decide the verdict."""
+        kind = type(value).__name__
+        article = "an" if kind[:1].lower() in "aeiou" else "a"
+        self._violate(
+            f"the test {what} {article} {kind} that {value._name} returned, which is not plain "
+            "data (only its truth, str() and type cross)"
+        )
+        raise bridge.NotPlainData(self.violation)
+
+    def _reference(self, value: object) -> object:
+        """A RemoteObject of this bridge's, passed back to the program: its reference."""
+        if isinstance(value, RemoteObject) and value._bridge is self:
+            return {"o": [value._handle]}
+        raise bridge.NotPlainData(f"{_article(bridge.type_name(value))}, not plain data")
+
+    def _remote(self, name: str) -> Callable[[list], object]:
+        def make(body: list) -> object:
+            if len(body) != 3 or type(body[0]) is not int:
+                raise bridge.NotPlainData("a malformed reference")
+            module, qualname = (_text(part, "object") for part in body[1:])
+            kind = self._kinds.get((module, qualname))
+            if kind is None:
+                kind = self._kinds[module, qualname] = remote_class(module, qualname)
+            return kind(self, name, body[0])
+
+        return make
 
     def value(self, name: str, reply: dict) -> object:
         if "ok" in reply:
@@ -192,25 +247,26 @@ class Bridge:
 
     def _decoded(self, name: str, tree: object) -> object:
         try:
-            return bridge.from_tree(tree)
+            return bridge.from_tree(tree, self._remote(name))
         except bridge.NotPlainData as exc:
             self._violate(f"{name} returned {exc}")
             raise bridge.NotPlainData(self.violation) from None
 
     def _copy_back(self, args: tuple, kwargs: dict, reply: dict) -> None:
-        """In-place mutation of list, dict and set arguments reaches the test's objects."""
+        """In-place mutation of list, dict, set and bytearray arguments reaches the test's
+        objects."""
         after_args = reply.get("args")
         after_kwargs = reply.get("kwargs")
         pairs = list(zip(args, after_args, strict=False)) if type(after_args) is list else []
         if type(after_kwargs) is dict:
             pairs += [(kwargs[k], v) for k, v in after_kwargs.items() if k in kwargs]
         for original, tree in pairs:
-            if tree is None or type(original) not in (list, dict, set):
+            if tree is None or type(original) not in bridge.MUTABLE_TYPES:
                 continue
             new = self._decoded("an argument", tree)
             if type(new) is not type(original):
                 continue
-            if type(original) is list:
+            if type(original) in (list, bytearray):
                 original[:] = new
             else:
                 original.clear()
@@ -254,6 +310,89 @@ class RemoteIterator:
         return f"<iterator from {self._name}>"
 
 
+class RemoteObject:
+    """A value of the program's that is not plain data, left in the program process (see the
+    module docstring for what a test may do with it). Its class is made per the program's type
+    (`remote_class`), so `type(value).__name__` is the program's."""
+
+    __slots__ = ("_bridge", "_handle", "_name")
+
+    def __init__(self, channel: Bridge, name: str, handle: int) -> None:
+        # object's own __setattr__: the class refuses a test's attribute writes
+        object.__setattr__(self, "_bridge", channel)
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_handle", handle)
+
+    def __bool__(self) -> bool:
+        return bool(self._bridge.probe(self, "bool", bool))
+
+    def __str__(self) -> str:
+        return str(self._bridge.probe(self, "str", str))
+
+    def __repr__(self) -> str:
+        return str(self._bridge.probe(self, "repr", str))
+
+    def __format__(self, spec: str) -> str:
+        return str(self._bridge.probe(self, "format", str, spec))
+
+    def __eq__(self, other: object) -> bool:
+        if other is None:  # a value that is not plain data is never None
+            return False
+        self._bridge.refuse(self, "compared")
+
+    def __ne__(self, other: object) -> bool:
+        if other is None:
+            return True
+        self._bridge.refuse(self, "compared")
+
+    def __hash__(self) -> int:
+        self._bridge.refuse(self, "hashed")
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)  # a protocol the value does not take part in here
+        self._bridge.refuse(self, f"read .{name} of")
+
+
+def _refusal(what: str) -> Callable[..., NoReturn]:
+    def refused(self: RemoteObject, *args: object) -> NoReturn:
+        self._bridge.refuse(self, what)
+
+    return refused
+
+
+ARITHMETIC = ("add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "divmod", "pow")
+ARITHMETIC += ("lshift", "rshift", "and", "xor", "or")
+# every other use a test could make of the value: each would run the program's code for it
+REFUSED = {
+    **dict.fromkeys(("__lt__", "__le__", "__gt__", "__ge__"), "compared"),
+    **dict.fromkeys(("__len__", "__iter__", "__contains__", "__reversed__"), "iterated over"),
+    **dict.fromkeys(("__getitem__", "__setitem__", "__delitem__"), "indexed"),
+    **dict.fromkeys(("__int__", "__float__", "__complex__", "__index__", "__round__"), "converted"),
+    **dict.fromkeys(("__neg__", "__pos__", "__abs__", "__invert__"), "did arithmetic on"),
+    **{f"__{side}{op}__": "did arithmetic on" for op in ARITHMETIC for side in ("", "r", "i")},
+    "__call__": "called",
+    "__setattr__": "set an attribute of",
+    "__delattr__": "deleted an attribute of",
+    "__enter__": "entered",
+    "__await__": "awaited",
+}
+for _method, _what in REFUSED.items():
+    setattr(RemoteObject, _method, _refusal(_what))
+
+
+def remote_class(module: str, qualname: str) -> type[RemoteObject]:
+    """A RemoteObject class named as the program's type is (`re.Match`, `Node`)."""
+    name = qualname.rsplit(".", 1)[-1] or "object"
+    kind = type(name if name.isidentifier() else "object", (RemoteObject,), {"__slots__": ()})
+    kind.__module__, kind.__qualname__ = module, qualname
+    return kind
+
+
+def _article(name: str) -> str:
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
 def _call_key(request: dict) -> bytes:
     return framing.json_bytes(request)
 
@@ -267,6 +406,9 @@ def program_exception(name: str, detail: object, kind_of: object) -> BaseExcepti
     message = message[len(prefix) :] if message.startswith(prefix) else message
     if name == "SystemExit" and kind_of == "builtin":
         return ProgramExit(f"the program raised SystemExit: {message}")
+    if name in ITERATION_ENDS and kind_of == "builtin":
+        said = f": {message}" if message != name else ""
+        return RuntimeError(f"the program raised {name}{said}")
     kind = EXCEPTIONS.get(name[:NAME_CHARS]) if kind_of == "builtin" else None
     if kind_of not in ("builtin", "exception") or (kind is None and kind_of == "builtin"):
         return ProgramAbort(f"{name[:NAME_CHARS]}: {message}")

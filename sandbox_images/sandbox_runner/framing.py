@@ -31,7 +31,7 @@ from sandbox_runner.text import scrub
 
 HEADER = struct.Struct(">I")
 MAX_JOB_BYTES = 256 * 1024 * 1024  # a job: a program and every test's input and output
-MAX_PIPE_BYTES = 32 * 1024 * 1024  # one answer or control message between our processes
+MAX_PIPE_BYTES = 256 * 1024 * 1024  # one answer or message between our processes
 READ_BYTES = 1 << 16
 
 
@@ -123,7 +123,9 @@ def decode_message(payload: bytes) -> dict:
     """A control message from its payload; FrameError when it is not a JSON object."""
     try:
         message = json.loads(payload)
-    except (ValueError, RecursionError, MemoryError) as exc:
+    except MemoryError:
+        raise FrameError("a message too large for the memory limit (memory_mb)") from None
+    except (ValueError, RecursionError) as exc:
         raise FrameError(f"malformed message ({type(exc).__name__})") from None
     if type(message) is not dict:
         raise FrameError("malformed message")

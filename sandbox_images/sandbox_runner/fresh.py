@@ -14,14 +14,14 @@ from sandbox_runner.child import child_main
 from sandbox_runner.compare import outputs_match
 from sandbox_runner.outcome import HarnessError, Watched, ended, exit_outcome, oom_kills
 from sandbox_runner.reset import kill_uid
-from sandbox_runner.text import short
+from sandbox_runner.text import input_bytes, short
 from sandbox_runner.watch import follow_child
 from sandbox_runner.wire import STATUSES
 
 UNFINISHED = " before the test finished"
 
 
-def run_child(job: dict, test: dict, uid: int) -> Watched:
+def run_child(job: dict, test: dict, uid: int, timeout_s: float) -> Watched:
     token = secrets.token_hex(16)
     oom_before = oom_kills()
     try:
@@ -39,14 +39,12 @@ def run_child(job: dict, test: dict, uid: int) -> Watched:
             os._exit(97)
     for fd in (stdin_r, out_w, err_w, verdict_w):
         os.close(fd)
-    # a lone surrogate in the input goes through as its UTF-8-style bytes: the program sees
-    # undecodable input, the runner doesn't crash
-    stdin = test.get("stdin", "").encode("utf-8", "surrogatepass")
+    stdin = input_bytes(test.get("stdin", ""))
     limits = job["limits"]
     try:
         seen = follow_child(
             pid,
-            limits["timeout_s"],
+            timeout_s,
             limits["output_bytes"],
             (out_r, err_r, verdict_r),
             (stdin_w, stdin),

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Iterable
 
 from sandbox_runner import plan
+from sandbox_runner.early_exit import EarlyExit
 from sandbox_runner.fresh import decide, run_child
 from sandbox_runner.judging import JudgeProcess
 from sandbox_runner.outcome import HarnessError
@@ -24,7 +26,7 @@ from sandbox_runner.stdio import stdio_test
 from sandbox_runner.zygote import Zygote
 
 
-def run_inside(job: dict, test: dict, runner: Runner) -> tuple[dict, bool]:
+def run_inside(job: dict, test: dict, runner: Runner, timeout_s: float) -> tuple[dict, bool]:
     """One test in a fresh child that loads the program; False when the runner itself failed
     while judging it.
 
@@ -36,7 +38,7 @@ def run_inside(job: dict, test: dict, runner: Runner) -> tuple[dict, bool]:
     runner.drop_spare()
     uid = runner.uid
     try:
-        result = decide(test, run_child(job, test, uid))
+        result = decide(test, run_child(job, test, uid, timeout_s))
     except HarnessError:
         raise
     except Exception:  # logged; a program must never turn it into infra_error
@@ -102,6 +104,7 @@ class Job:
         self.loaded = False  # the program loaded once: later load failures are no phase
         self.reload_failure: dict = {"status": "runtime_error", "detail": "did not load again"}
         self.judged_ok = True
+        self.early = EarlyExit(job)
 
     def place(self, index: int, result: dict, where: str) -> None:
         if "phase" in result:
@@ -111,7 +114,32 @@ class Job:
                 self.load_failure = result
         else:
             self.loaded = True
+        result = self.early.explained(result)
+        self.early.record(result)
         self.results[index] = {**result, "judged_in": where}
+
+    def skip_rest(self, indices: Iterable[int]) -> bool:
+        """Whether the item stops here (`early_exit.py`): then `indices` are skipped."""
+        why = self.early.skipped()
+        if why is None or self.load_failure is not None:
+            return False
+        for index in indices:
+            if self.results[index] is None:
+                self.results[index] = dict(why)
+        return True
+
+    def timeout_s(self) -> float:
+        return self.early.timeout_s(self.job["limits"]["timeout_s"])
+
+    def cut_by_deadline(self, load: dict, indices: list[int], where: str) -> bool:
+        """A load the item's deadline cut short is no load failure: its test timed out."""
+        if load.get("status") != "timeout" or not self.early.past_deadline():
+            return False
+        self.place(
+            indices[0], {"status": "timeout", "detail": "wall-clock time limit exceeded"}, where
+        )
+        self.skip_rest(indices)
+        return True
 
     def run(self) -> list[dict]:
         if "stdout" in self.tests[0]:
@@ -128,15 +156,16 @@ class Job:
 
     def run_code(self) -> None:
         wheres = [self.where(test) for test in self.tests]
+        plan.release_big()
         index = 0
         while index < len(self.tests):
             if self.load_failure is not None:
                 self.place(index, dict(self.load_failure), wheres[index])
                 index += 1
+            elif self.skip_rest(range(index, len(self.tests))):
+                return
             elif wheres[index] == "inside":
-                result, ok = run_inside(self.job, self.tests[index], self.runner)
-                self.judged_ok = self.judged_ok and ok
-                self.place(index, result, "inside")
+                self.run_one_inside(index, "inside")
                 index += 1
             else:
                 end = index + 1
@@ -145,20 +174,26 @@ class Job:
                 self.run_outside(list(range(index, end)))
                 index = end
 
+    def run_one_inside(self, index: int, where: str) -> None:
+        result, ok = run_inside(self.job, self.tests[index], self.runner, self.timeout_s())
+        self.judged_ok = self.judged_ok and ok
+        self.place(index, result, where)
+
     def run_outside(self, indices: list[int]) -> None:
         pending = indices
-        while pending and self.load_failure is None:
+        while pending and self.load_failure is None and not self.skip_rest(pending):
             batch = pending[:1] if self.per_test else pending
             process = self.runner.program_process(self.job, "calls")
             try:
-                load = process.await_load()
+                load = process.await_load(self.timeout_s())
                 if "names" not in load:  # the rest fail alike (a load failure if it is the first)
-                    for index in pending:
-                        self.place(index, dict(load), "outside")
+                    if not self.cut_by_deadline(load, pending, "outside"):
+                        for index in pending:
+                            self.place(index, dict(load), "outside")
                     return
                 self.loaded = True
                 judge = self.runner.judge_for(self.job["limits"])
-                done = judge.run(process, self.job, batch, load["names"])
+                done = judge.run(process, self.job, batch, load["names"], self.early)
                 if judge.broken:  # left mid-test: the next job gets a fresh judge
                     self.runner.drop_judge()
             finally:
@@ -173,30 +208,35 @@ class Job:
 
     def run_stdio(self) -> None:
         if self.per_test:
-            for index, test in enumerate(self.tests):
+            for index in range(len(self.tests)):
                 if self.load_failure is not None:
                     self.place(index, dict(self.load_failure), "outside")
-                    continue
-                result, ok = run_inside(self.job, test, self.runner)
-                self.judged_ok = self.judged_ok and ok
-                self.place(index, result, "outside")
+                elif self.skip_rest(range(index, len(self.tests))):
+                    return
+                else:
+                    self.run_one_inside(index, "outside")
             return
         process: ProgramProcess | None = None
         try:
             for index, test in enumerate(self.tests):
+                if self.load_failure is None and self.skip_rest(range(index, len(self.tests))):
+                    return
                 if process is None or process.status() is not None:
                     process = self._stdio_process(process, index)
                 if process is None:  # it did not load: the load failure, for this test
-                    self.place(index, dict(self.load_failure or self.reload_failure), "outside")
+                    if self.results[index] is None:
+                        self.place(index, dict(self.load_failure or self.reload_failure), "outside")
                     continue
                 try:
-                    result, reusable = stdio_test(process, test)
+                    result, reusable = stdio_test(process, test, self.timeout_s())
                 except HarnessError:  # it ended between tests: once more, in a fresh one
                     process = self._stdio_process(process, index)
                     if process is None:
-                        self.place(index, dict(self.load_failure or self.reload_failure), "outside")
+                        if self.results[index] is None:
+                            failure = self.load_failure or self.reload_failure
+                            self.place(index, dict(failure), "outside")
                         continue
-                    result, reusable = stdio_test(process, test)
+                    result, reusable = stdio_test(process, test, self.timeout_s())
                 self.place(index, result, "outside")
                 if not reusable:
                     process.close()
@@ -212,11 +252,13 @@ class Job:
         if self.load_failure is not None:
             return None
         process = self.runner.program_process(self.job, "stdio")
-        load = process.await_load()
+        load = process.await_load(self.timeout_s())
         if "names" in load:
             self.loaded = True
             return process
         process.close()
+        if self.cut_by_deadline(load, list(range(index, len(self.tests))), "outside"):
+            return None
         if self.loaded:
             self.reload_failure = {"status": load["status"], "detail": _reloaded(load)}
         else:

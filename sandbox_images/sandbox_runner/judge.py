@@ -17,16 +17,16 @@ One judge serves a container's jobs one after another (a fresh one after `JOBS_P
 after any job it did not finish). It reports on the verdict pipe, one message each:
 `{"start": i}`, then `{"test": i, "status", "detail"}`, or `{"test": i, "lost": true}` when the
 program process ended during the test (the runner knows how it ended and starts a fresh one for
-the rest), and `{"done": true}` after the job's last test. A start says how many later tests'
-calls were asked ahead (`"ahead": n`), as does `{"ahead": n}` when the judge asks during a test:
-their output may come during this test's window.
+the rest), and `{"done": true}` after the job's last test (or, with `stop_on_failure`, after the
+first that did not pass). A start says how many later tests' calls were asked ahead
+(`"ahead": n`), as does `{"ahead": n}` when the judge asks during a test: their output may come
+during this test's window.
 """
 
 from __future__ import annotations
 
 import builtins
 import contextlib
-import functools
 import importlib
 import os
 import socket
@@ -36,10 +36,12 @@ from collections.abc import Callable, Sequence
 from sandbox_runner import ahead, framing, plan
 from sandbox_runner.calls import Bridge, ProgramExit, Stub
 from sandbox_runner.confine import close_all_but, drop_privileges
+from sandbox_runner.plan import by_source
 from sandbox_runner.text import describe
 
 JOBS_PER_JUDGE = 256  # then a fresh judge: bounded memory and CPU time (its caches live as long)
 CALLED = ("callable", "class")  # program names a test calls through a stub; others are values
+TEST_TOO_LARGE = "the test is too large to compile within the memory limit (raise memory_mb)"
 
 
 def namespace_for(
@@ -86,7 +88,7 @@ def calls_ahead(
     return calls
 
 
-@functools.lru_cache(maxsize=1024)  # a GRPO group's completions share their tests
+@by_source(maxsize=1024)  # a GRPO group's completions share their tests
 def compiled(source: str) -> types.CodeType:
     return compile(source, "<test>", "exec")  # from the text: twice as fast as from a tree
 
@@ -102,6 +104,8 @@ def judge_one(
     job's tests after this one, whose calls may be asked ahead with this test's."""
     try:
         code = compiled(source)
+    except MemoryError:
+        return {"status": "memory", "detail": TEST_TOO_LARGE}
     except BaseException as exc:  # a broken test is a harness problem, not a load failure
         return {"status": "runtime_error", "detail": "test: " + describe(exc)}
     channel.violation = None
@@ -164,8 +168,12 @@ def judge_loop(sock_fd: int, jobs_r: int, verdict_w: int, uid: int, limits: dict
                 report(*held, {"start": index, "ahead": channel.tests_ahead()})
                 following = sources[position + 1 :] if channel.idle else ()
                 result = judge_one(source, job["names"], job["entry_point"], channel, following)
+                plan.release_big()
                 held = [{"test": index, **result}]
                 if channel.lost:
+                    break
+                if job.get("stop_on_failure") and result["status"] != "passed":
+                    held.append({"done": True})  # the runner skips the rest
                     break
             else:
                 held.append({"done": True})

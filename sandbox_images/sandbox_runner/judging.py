@@ -18,6 +18,7 @@ import time
 
 from sandbox_runner import framing
 from sandbox_runner.bridge import AHEAD_CALLS
+from sandbox_runner.early_exit import EarlyExit
 from sandbox_runner.judge import JOBS_PER_JUDGE, judge_loop
 from sandbox_runner.outcome import OUTPUT_LIMIT, TIMEOUT, exit_outcome, oom_kills
 from sandbox_runner.program_process import UNFINISHED, ProgramProcess
@@ -49,17 +50,20 @@ class JudgeProcess:
     def fits(self, limits: dict) -> bool:
         return self.limits == limits and self.jobs < JOBS_PER_JUDGE and not self.reports.closed
 
-    def run(self, process: ProgramProcess, job: dict, indices: list[int], names: dict) -> dict:
+    def run(
+        self, process: ProgramProcess, job: dict, indices: list[int], names: dict, early: EarlyExit
+    ) -> dict:
         """Tests `indices` against a loaded program process; results by index for every test
-        it finished, the one it was on included (the rest need a new generation). Sets
-        `broken` when the judge was left mid-test (the caller then starts a fresh one)."""
+        it finished, the one it was on included (the rest need a new generation, or stop
+        early). Sets `broken` when the judge was left mid-test (the caller then starts a
+        fresh one)."""
         self.jobs += 1
         os.set_blocking(process.reply_r, True)  # the judge reads replies one at a time
         tests = [(i, job["tests"][i]["code"]) for i in indices]
         socket.send_fds(self.sock, [b"job"], [process.ctl_w, process.reply_r])
         work = {"tests": tests, "names": names, "entry_point": job.get("entry_point")}
-        framing.send(self.jobs_w, work)
-        watch = JobWatch(process, self.reports)
+        framing.send(self.jobs_w, {**work, "stop_on_failure": early.stop_on_failure})
+        watch = JobWatch(process, self.reports, early.deadline)
         results, finished = watch.run()
         self.broken = not finished
         return results
@@ -83,8 +87,10 @@ class JobWatch:
     answers for: the runner waits for that report, under the current test's deadline. A flood
     while calls run ahead ends the process and is charged to the test the judge names."""
 
-    def __init__(self, process: ProgramProcess, reports: framing.Reader) -> None:
-        self.process, self.reports = process, reports
+    def __init__(
+        self, process: ProgramProcess, reports: framing.Reader, deadline: float | None
+    ) -> None:
+        self.process, self.reports, self.deadline = process, reports, deadline
         self.limits = process.limits
         self.results: dict[int, dict] = {}
         self.current: int | None = None
@@ -132,7 +138,8 @@ class JobWatch:
         if "start" in message:
             self.current = message["start"]
             self.watch.counted = 0
-            self.watch.deadline = time.monotonic() + self.limits["timeout_s"]
+            limit = time.monotonic() + self.limits["timeout_s"]
+            self.watch.deadline = limit if self.deadline is None else min(limit, self.deadline)
         elif "test" in message and message.get("lost"):
             self.results[message["test"]] = self.lost()
             self.finished = True

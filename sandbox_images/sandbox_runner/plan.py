@@ -32,6 +32,8 @@ import ast
 import builtins
 import functools
 import sys
+from collections.abc import Callable
+from typing import TypeVar
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 STDLIB_MODULES = frozenset(getattr(sys, "stdlib_module_names", ()))
@@ -93,21 +95,52 @@ class _Scan:
                 self.bound.add(node.rest)
 
 
-@functools.lru_cache(maxsize=16)  # the judge reads one test three ways in a row: parse it once
+BIG_SOURCE = 1 << 16  # characters: a test with large literals (EvalPlus inputs)
+T = TypeVar("T")
+_BIG_CACHES: list = []
+
+
+def by_source(maxsize: int) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """`functools.lru_cache` for functions of a test's source, except that a big test is kept
+    only until the next big one or `release_big`: a GRPO group's completions share their (small)
+    tests, and a big test's tree (about 1 KB a literal value) or planned arguments must not stay
+    in the runner's or the judge's memory beside the program's."""
+
+    def wrap(function: Callable[..., T]) -> Callable[..., T]:
+        small = functools.lru_cache(maxsize)(function)
+        big = functools.lru_cache(1)(function)
+        _BIG_CACHES.append(big)
+
+        @functools.wraps(function)
+        def cached(source: str, *args: object) -> T:
+            return (big if len(source) > BIG_SOURCE else small)(source, *args)
+
+        return cached
+
+    return wrap
+
+
+def release_big() -> None:
+    """Forgets what was cached for big tests (once a test is judged, or placed)."""
+    for cache in _BIG_CACHES:
+        cache.cache_clear()
+
+
+@by_source(maxsize=16)  # the judge reads one test three ways in a row: parse it once
 def parsed(source: str) -> ast.Module:
     """The test's syntax tree (SyntaxError and the like propagate). Small cache: trees are
     large, and what is derived from them has caches of its own."""
     return ast.parse(source)
 
 
-@functools.lru_cache(maxsize=4096)  # a GRPO group's completions share their tests
+@by_source(maxsize=4096)  # a GRPO group's completions share their tests
 def free_names(source: str) -> frozenset[str]:
     """Names the test reads that it does not bind itself (builtins included)."""
     scan = _Scan(parsed(source))
     return frozenset(scan.loaded - scan.bound)
 
 
-@functools.lru_cache(maxsize=4096)
+@by_source(maxsize=4096)
 def needs_program_objects(source: str) -> str | None:
     """Why this test must be judged inside the program's interpreter, or None."""
     try:

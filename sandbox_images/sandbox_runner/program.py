@@ -6,10 +6,11 @@ its program on the control pipe, and serves one of two roles:
 
 - `calls` (assert and HumanEval forms): loads the program as `__main__` and reports its names;
   then answers the judge's requests, each on plain data only (`bridge.py`): call a function
-  (its arguments' new contents come back, for in-place mutation), read a plain value, or step an
-  iterator it returned; or a list of calls asked ahead, each answered as soon as it ran, up to
-  the first that does not return plain data. A result that is not plain data is reported as
-  such, never sent.
+  (its arguments' new contents come back, for in-place mutation), read a value, step an
+  iterator it returned, or tell the truth, `str`, `repr` or `format` of a value that is not
+  plain data (such a value stays here, `Held`; the judge gets a reference to it, and may pass it
+  back); or a list of calls asked ahead, each answered as soon as it ran, up to the first that
+  does not return plain data or a reference.
 - `stdio`: compiles the program once; then runs it once per test, as `__main__` in fresh
   globals with the test's stdin, stdout and stderr (pipes the runner passes over a socket) and
   reports how it ended on the test's verdict pipe. The runner compares the output. After a test
@@ -127,23 +128,60 @@ def serve_calls(program: str, token: str, requests: framing.Reader, reply: int) 
         return
     _flush()
     report(reply, token, {"loaded": True, "names": names_of(namespace)})
-    iterators: dict[int, object] = {}
+    held = Held()
     while True:
         message = requests.message()
         if message is None:
             return
-        answer_message(message, namespace, iterators, reply)
+        answer_message(message, namespace, held, reply)
 
 
-def answer_message(message: dict, namespace: dict, iterators: dict, reply: int) -> None:
+class Held:
+    """The program's objects the judge holds references to: iterators it steps, and values that
+    are not plain data (`keep`, for `bridge.to_tree`); `take` finds one for `bridge.from_tree`
+    when the judge passes it back or asks about it."""
+
+    def __init__(self) -> None:
+        self.objects: dict[int, object] = {}
+
+    def hold(self, value: object) -> int:
+        handle = len(self.objects) + 1
+        while handle in self.objects:
+            handle += 1
+        self.objects[handle] = value
+        return handle
+
+    def keep(self, value: object) -> dict:
+        kind = type(value)
+        module = _attribute(kind, "__module__", "builtins")
+        name = _attribute(kind, "__qualname__", bridge.type_name(value))
+        return {"o": [self.hold(value), module[:200], name[:200]]}
+
+    def take(self, body: list) -> object:
+        handle = body[0] if body else None
+        if type(handle) is not int or handle not in self.objects:
+            raise bridge.NotPlainData("a reference to nothing the program returned")
+        return self.objects[handle]
+
+
+def _attribute(kind: type, name: str, default: str) -> str:
+    try:
+        value = type.__getattribute__(kind, name)  # not a metaclass's __getattribute__
+    except BaseException:
+        return default
+    return value if type(value) is str else default
+
+
+def answer_message(message: dict, namespace: dict, held: Held, reply: int) -> None:
     """One of the judge's messages: a request (one answer), or calls asked ahead (an answer
-    each, written as soon as it ran, up to the first that is not plain data)."""
+    each, written as soon as it ran, up to the first that is neither plain data nor a
+    reference)."""
     ahead = message.get("ahead")
     if type(ahead) is not list:
-        answer(reply, answer_request(message, namespace, iterators))
+        answer(reply, answer_request(message, namespace, held))
         return
     for request in ahead[: bridge.AHEAD_CALLS]:
-        result = answer_request(request, namespace, iterators) if type(request) is dict else {}
+        result = answer_request(request, namespace, held) if type(request) is dict else {}
         answer(reply, result)
         if "ok" not in result:
             return  # the judge asks again, one call at a time, from here
@@ -190,35 +228,16 @@ def names_of(namespace: dict) -> dict[str, str]:
     return names
 
 
-def answer_request(message: dict, namespace: dict, iterators: dict[int, object]) -> dict:
+def answer_request(message: dict, namespace: dict, held: Held) -> dict:
     try:
         if "call" in message:
-            function = namespace[message["call"]]
-            args = bridge.from_tree(message.get("args", []))
-            kwargs = bridge.from_tree(message.get("kwargs", {"d": []}))
-            if type(args) is not list or type(kwargs) is not dict:
-                return {"not_plain": "a malformed call"}
-            value = function(*args, **kwargs)
-            answer = _value(value, iterators)
-            answer["args"] = [
-                bridge.to_tree(a) if type(a) in (list, dict, set) else None for a in args
-            ]
-            answer["kwargs"] = {
-                k: bridge.to_tree(v) for k, v in kwargs.items() if type(v) in (list, dict, set)
-            }
-            return answer
+            return _call(message, namespace, held)
         if "get" in message:
-            return _value(namespace[message["get"]], iterators)
+            return _value(namespace[message["get"]], held)
         if "next" in message:
-            iterator = iterators.get(message["next"])
-            if iterator is None:
-                return {"stop": True}
-            try:
-                item = next(iterator)  # type: ignore[call-overload]
-            except StopIteration:
-                del iterators[message["next"]]
-                return {"stop": True}
-            return _value(item, iterators)
+            return _next(message["next"], held)
+        if "probe" in message:
+            return _probe(held.take([message["probe"]]), message.get("ask"), message.get("spec"))
         return {"not_plain": "an unknown request"}
     except bridge.NotPlainData as exc:
         return {"not_plain": str(exc)}
@@ -226,17 +245,54 @@ def answer_request(message: dict, namespace: dict, iterators: dict[int, object])
         return {"raised": bridge.type_name(exc), "detail": _detail(exc), "kind": _kind(exc)}
 
 
-def _value(value: object, iterators: dict[int, object]) -> dict:
-    if hasattr(type(value), "__next__") and hasattr(type(value), "__iter__"):
-        handle = len(iterators) + 1
-        while handle in iterators:
-            handle += 1
-        iterators[handle] = value
-        return {"iterator": handle}
+def _call(message: dict, namespace: dict, held: Held) -> dict:
+    function = namespace[message["call"]]
+    args = bridge.from_tree(message.get("args", []), held.take)
+    kwargs = bridge.from_tree(message.get("kwargs", {"d": []}), held.take)
+    if type(args) is not list or type(kwargs) is not dict:
+        return {"not_plain": "a malformed call"}
+    answer = _value(function(*args, **kwargs), held)
+    # what the call did to its mutable arguments, for the judge's copies
+    answer["args"] = [_tree(a, held) if type(a) in bridge.MUTABLE_TYPES else None for a in args]
+    answer["kwargs"] = {
+        k: _tree(v, held) for k, v in kwargs.items() if type(v) in bridge.MUTABLE_TYPES
+    }
+    return answer
+
+
+def _next(handle: object, held: Held) -> dict:
+    iterator = held.objects.get(handle) if type(handle) is int else None
+    if iterator is None:
+        return {"stop": True}
     try:
-        return {"ok": bridge.to_tree(value)}
-    except bridge.NotPlainData as exc:
-        return {"not_plain": str(exc)}
+        item = next(iterator)  # type: ignore[call-overload]
+    except StopIteration:
+        del held.objects[handle]  # type: ignore[arg-type]
+        return {"stop": True}
+    return _value(item, held)
+
+
+def _probe(value: object, ask: object, spec: object) -> dict:
+    """What plain Python would let the program itself decide about its value."""
+    if ask == "bool":
+        return {"ok": bool(value)}
+    if ask == "str":
+        return {"ok": bridge.to_tree(str(value))}
+    if ask == "repr":
+        return {"ok": bridge.to_tree(repr(value))}
+    if ask == "format" and type(spec) is str:
+        return {"ok": bridge.to_tree(format(value, spec))}
+    return {"not_plain": "an unknown question"}
+
+
+def _value(value: object, held: Held) -> dict:
+    if hasattr(type(value), "__next__") and hasattr(type(value), "__iter__"):
+        return {"iterator": held.hold(value)}
+    return {"ok": _tree(value, held)}
+
+
+def _tree(value: object, held: Held) -> object:
+    return bridge.to_tree(value, held.keep)
 
 
 def _kind(exc: BaseException) -> str:

@@ -65,10 +65,10 @@ class ProgramProcess:
         watch.capture(self.stderr)
         return watch
 
-    def await_load(self) -> dict:
+    def await_load(self, timeout_s: float) -> dict:
         """The load report (`names`), or a load failure (`phase`, `status`, `detail`)."""
         self.oom_before = oom_kills()
-        watch = self.watch(self.limits["timeout_s"], self.limits["output_bytes"])
+        watch = self.watch(timeout_s, self.limits["output_bytes"])
         reply = watch.capture(Capture(self.reply_r, REPORT_WINDOW + 1, tail=True), counted=False)
         prefix, found = verdicts.prefix(self.token), []
 

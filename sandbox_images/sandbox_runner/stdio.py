@@ -15,11 +15,12 @@ from sandbox_runner import framing, verdicts
 from sandbox_runner.fresh import decide
 from sandbox_runner.outcome import HarnessError, Watched, oom_kills
 from sandbox_runner.program_process import ProgramProcess
+from sandbox_runner.text import input_bytes
 from sandbox_runner.watch import Capture, Watch
 from sandbox_runner.zygote import ZygoteExit
 
 
-def stdio_test(process: ProgramProcess, test: dict) -> tuple[dict, bool]:
+def stdio_test(process: ProgramProcess, test: dict, timeout_s: float) -> tuple[dict, bool]:
     """The test's result, and whether the process can take the next test."""
     token = secrets.token_hex(16)
     stdin_r, stdin_w = os.pipe()
@@ -36,7 +37,7 @@ def stdio_test(process: ProgramProcess, test: dict) -> tuple[dict, bool]:
     for fd in theirs:
         os.close(fd)
     try:
-        seen = watch_test(process, test, (out_r, err_r, verdict_r), stdin_w)
+        seen = watch_test(process, test, (out_r, err_r, verdict_r), stdin_w, timeout_s)
     finally:
         for fd in (out_r, err_r, verdict_r):
             with contextlib.suppress(OSError):
@@ -50,15 +51,19 @@ def stdio_test(process: ProgramProcess, test: dict) -> tuple[dict, bool]:
 
 
 def watch_test(
-    process: ProgramProcess, test: dict, pipes: tuple[int, int, int], stdin_w: int
+    process: ProgramProcess,
+    test: dict,
+    pipes: tuple[int, int, int],
+    stdin_w: int,
+    timeout_s: float,
 ) -> Watched:
     """Watches one test to its end; closes `stdin_w`."""
     limit = process.limits["output_bytes"]
     exit = ZygoteExit(process.zygote, process.pid)
-    watch = Watch(exit, process.limits["timeout_s"], limit)
+    watch = Watch(exit, timeout_s, limit)
     captures = [watch.capture(Capture(fd, limit + 1)) for fd in pipes[:2]]
     verdict = watch.capture(Capture(pipes[2], limit + 1), counted=False)
-    watch.feed(stdin_w, test.get("stdin", "").encode("utf-8", "surrogatepass"))
+    watch.feed(stdin_w, input_bytes(test.get("stdin", "")))
     try:
         # over when its pipes closed (an exit seen at the same time wins: the process is gone)
         why = watch.run(until=lambda: not watch.exited and all(c.at_end for c, _ in watch.captures))

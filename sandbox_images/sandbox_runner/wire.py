@@ -22,6 +22,8 @@ JOB_KEYS = (
     "isolation",
     "judge_in",
     "entry_point",
+    "stop_on_first_failure",
+    "deadline_s",
 )
 # a job's limits: the service's SandboxLimits fields, under the same names
 LIMITS = ("timeout_s", "memory_mb", "output_bytes", "processes", "file_size_mb")
@@ -32,8 +34,9 @@ REPLY_KEYS = ("id", "tests", "clean", "elapsed_ms", "compile_ms")
 ERROR_KEYS = ("id", "error", "clean")
 RESULT_KEYS = ("status", "detail", "judged_in", "score", "stdout", "phase")
 
-# a test's status (the service's TestStatus)
-STATUSES = ("passed", "failed", "timeout", "memory", "output_limit", "runtime_error")
+# a test's status (the service's TestStatus); `skipped`: not run (an earlier failure with
+# `stop_on_first_failure`, or the item's `deadline_s`)
+STATUSES = ("passed", "failed", "timeout", "memory", "output_limit", "runtime_error", "skipped")
 # a result with a phase: the program never got as far as the test (the load failure rule)
 PHASES = ("compile", "load")
 JUDGED_IN = ("outside", "inside")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from reward_service.api.code_schemas import CodeTestFields
-from trainer.reward_specs import CODE_TEST_FIELDS, COLUMN_FIELDS, code_fields
+from trainer.reward_specs import CODE_TEST_FIELDS, COLUMN_FIELDS, code_fields, code_spec
 from trainer.verl_reward import code_tests
 
 # one valid, non-default value per /code test field
@@ -26,6 +26,8 @@ SAMPLES: dict[str, Any] = {
     "abs_tol": 0.5,
     "rel_tol": 0.25,
     "judge_in": "outside",
+    "stop_on_first_failure": True,
+    "deadline_s": 12.5,
 }
 
 
@@ -51,3 +53,14 @@ def test_a_row_carries_every_code_test_field(name: str) -> None:
 def test_the_trainers_list_of_code_test_fields_is_the_services() -> None:
     assert set(CodeTestFields.model_fields) == CODE_TEST_FIELDS
     assert COLUMN_FIELDS <= CODE_TEST_FIELDS
+
+
+def test_a_runs_early_exits_reach_every_row_that_sets_none() -> None:
+    spec = code_spec(stop_on_first_failure=True, deadline_s=30.0)
+    items = spec.items(["```python\nx = 1\n```"] * 2, [{"tests": ["assert x"]},
+                       {"tests": ["assert x"], "deadline_s": 5.0}])  # fmt: skip
+    assert [(i["stop_on_first_failure"], i["deadline_s"]) for i in items] == [  # type: ignore[index]
+        (True, 30.0),
+        (True, 5.0),  # the row's own
+    ]
+    assert "stop_on_first_failure" not in code_spec().items(["x"], [{"tests": ["assert 1"]}])[0]  # type: ignore[operator]

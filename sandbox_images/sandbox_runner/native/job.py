@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import replace
 from typing import NamedTuple
 
 from sandbox_runner.compare import outputs_match
+from sandbox_runner.early_exit import EarlyExit
 from sandbox_runner.native import languages
 from sandbox_runner.native.compile_server import CompileServers
 from sandbox_runner.native.execute import Limits, ProgramFault, run
 from sandbox_runner.native.languages import RUN, Builder, BuildFailed, Built
 from sandbox_runner.native.sources import first_lines
 from sandbox_runner.outcome import OUT_OF_MEMORY, Watched, ended
-from sandbox_runner.text import short
+from sandbox_runner.text import input_bytes, short
 
 CHECK = "/tmp/check"
 # what a runtime prints when it runs out of memory (C++, Java, Node, Go, Rust, Python)
@@ -78,14 +80,22 @@ def run_program_job(
         load = {"status": failed.status, "detail": failed.detail, "phase": "compile"}
         return [dict(load, judged_in="outside") for _ in tests], builder.elapsed_s * 1000
     run_limits = languages.run_limits(language, limits)
-    results = []
-    for test in tests:
-        result, ran = run_test(built, test, uid, run_limits)
+    early = EarlyExit(job)  # the item's deadline counts from here: compiling is not in it
+    results: list[dict] = []
+    for index, test in enumerate(tests):
+        skipped = early.skipped()
+        if skipped is not None:
+            results += [dict(skipped) for _ in tests[index:]]
+            break
+        timeout_s = early.timeout_s(run_limits.timeout_s)
+        result, ran = run_test(built, test, uid, replace(run_limits, timeout_s=timeout_s))
         if built.parsed_at_load and not results and ran is not None and did_not_parse(ran):
             said = first_lines(ran.stderr.decode("utf-8", "replace"), lines=5, chars=600)
             load = {"status": "runtime_error", "detail": said, "phase": "compile"}
             compiled_ms = builder.elapsed_s * 1000
             return [dict(load, judged_in=result["judged_in"]) for _ in tests], compiled_ms
+        result = early.explained(result)
+        early.record(result)
         results.append(result)
     return results, builder.elapsed_s * 1000
 
@@ -100,7 +110,7 @@ def run_test(built: Built, test: dict, uid: int, limits: Limits) -> tuple[dict, 
             handshake = token + built.handshake.encode()
             ran = run(built.argv, uid=uid, cwd=RUN, limits=limits, env=built.env, token=handshake)
             return {**harness_result(ran, token), "judged_in": where}, ran
-        stdin = test.get("stdin", "").encode("utf-8", "surrogatepass")
+        stdin = input_bytes(test.get("stdin", ""))
         ran = run(built.argv, uid=uid, cwd=RUN, limits=limits, env=built.env, stdin=stdin)
         return {**stdio_result(test, ran), "judged_in": where}, ran
     except ProgramFault as fault:
@@ -173,7 +183,7 @@ def run_checker_job(
     results = []
     for case in cases:
         files = {
-            os.path.basename(name): text.encode("utf-8", "surrogatepass")
+            os.path.basename(name): input_bytes(text)
             for name, text in zip(
                 names, (case["stdin"], case["output"], case["stdout"]), strict=True
             )

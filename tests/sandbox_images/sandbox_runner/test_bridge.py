@@ -13,6 +13,7 @@ from sandbox_runner.bridge import NotPlainData, decode, encode, from_tree
 
 PLAIN = [
     None,
+    bytearray(b"\x00mutable"),
     True,
     False,
     0,
@@ -86,7 +87,6 @@ def generator() -> object:
         (MyCounter("a"), "a MyCounter, not plain data"),
         ([1, {"k": Equal()}], "an Equal, not plain data"),
         (generator(), "a generator, not plain data"),
-        (bytearray(b"x"), "a bytearray, not plain data"),
         (Equal, "a type, not plain data"),  # a class of the program's is no builtin type
         (print, "a builtin_function_or_method, not plain data"),
     ],

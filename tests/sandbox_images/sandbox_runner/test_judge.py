@@ -12,7 +12,7 @@ import pytest
 from sandbox_runner import ahead, framing, plan
 from sandbox_runner.calls import Bridge
 from sandbox_runner.judge import judge_one
-from sandbox_runner.program import answer_message, names_of
+from sandbox_runner.program import Held, answer_message, names_of
 
 
 @contextmanager
@@ -30,10 +30,10 @@ def program(source: str) -> Iterator[tuple[Bridge, dict[str, str], list[dict]]]:
             for fd in (calls_w, replies_r, log_r):  # else the request pipe never ends
                 os.close(fd)
             requests = framing.Reader(calls_r)
-            iterators: dict = {}
+            held = Held()
             while (message := requests.message()) is not None:
                 framing.send(log_w, message)
-                answer_message(message, namespace, iterators, replies_w)
+                answer_message(message, namespace, held, replies_w)
         finally:
             os._exit(0)
     for fd in (calls_r, replies_w, log_w):
@@ -98,10 +98,13 @@ def test_what_is_not_plain_data_fails_the_test_even_when_it_is_swallowed() -> No
     source = "class E:\n    def __eq__(self, o):\n        return True\ndef f():\n    return E()\n"
     assert judged(source, "assert f() == 1") == {
         "status": "failed",
-        "detail": "f returned an E, not plain data",
+        "detail": "the test compared an E that f returned, which is not plain data (only its "
+        "truth, str() and type cross)",
     }
-    swallowed = "try:\n    f()\nexcept BaseException:\n    pass\n"
+    swallowed = "try:\n    assert f() == 1\nexcept BaseException:\n    pass\n"
     assert judged(source, swallowed)["status"] == "failed"
+    # only using it decides: a test that never looks at the value passes, as in plain Python
+    assert judged(source, "try:\n    f()\nexcept BaseException:\n    pass\n")["status"] == "passed"
     passing_an_object = "class T:\n    pass\nassert f(T()) == 1"
     assert judged("def f(x):\n    return 1\n", passing_an_object)["status"] == "runtime_error"
 
@@ -296,3 +299,79 @@ def test_a_message_that_calls_the_program_runs_after_the_calls_asked_ahead_and_o
         assert judge_job(channel, names, tests) == ["failed", "passed", "passed"]
         assert channel.get("seen") == [1, 2, 3, 9]  # the message's call after those asked ahead
     assert [next(iter(r)) for r in requests] == ["ahead", "call", "get"]
+
+
+def test_bytearrays_cross_and_in_place_mutation_reaches_the_test() -> None:
+    source = "def f(b):\n    b[0] ^= 1\n    b.extend(b'!')\n    return bytearray(b'x') + b\n"
+    test = "buf = bytearray(b'ab')\nassert f(buf) == bytearray(b'x`b!')\nassert buf == b'`b!'"
+    assert judged(source, test)["status"] == "passed"
+
+
+def test_a_match_answers_truth_identity_type_and_str_as_plain_python_does() -> None:
+    source = "import re\ndef m(s):\n    return re.search('^a+', s)\n"
+    for test in (
+        "assert m('aab')\nassert not m('ba')",
+        "assert m('aab') is not None\nassert m('b') is None",
+        "assert type(m('a')).__name__ == 'Match'",
+        "assert str(m('aa')).startswith('<re.Match object; span=(0, 2)')",
+        "assert f'{m(\"a\")!r}' == repr(m('a'))",
+        "assert m('a') != None and not (m('a') == None)",
+        "assert [bool(x) for x in (m('a'), m('b'))] == [True, False]",
+    ):
+        assert judged(source, test) == {"status": "passed", "detail": None}, test
+
+
+def test_a_value_that_is_not_plain_data_never_decides_a_comparison() -> None:
+    liar = (
+        "class Liar:\n"
+        "    def __eq__(self, other): return True\n"
+        "    def __lt__(self, other): return True\n"
+        "    def __bool__(self): return True\n"
+        "    def __hash__(self): return 0\n"
+        "    def __len__(self): return 3\n"
+        "    def __str__(self): return '[1, 2, 3]'\n"
+        "Liar.__name__ = Liar.__qualname__ = 'list'\n"
+        "def f():\n    return Liar()\n"
+    )
+    for test in (
+        "assert f() == [1, 2, 3]",
+        "assert [1, 2, 3] == f()",
+        "assert not f() != [1, 2, 3]",
+        "assert f() < 1",
+        "assert len(f()) == 3",
+        "assert f() in {f()}",
+        "assert sorted(f()) == [1, 2, 3]",
+        "assert f() + 1",
+        "assert f().anything",
+        "try:\n    assert f() == 1\nexcept Exception:\n    pass",
+    ):
+        result = judged(liar, test)
+        assert result["status"] == "failed" and "not plain data" in result["detail"], (test, result)
+    # what it may decide is what a plain value could have decided as well
+    assert judged(liar, "assert f()")["status"] == "passed"
+    assert judged(liar, "assert str(f()) == '[1, 2, 3]'")["status"] == "passed"
+    assert judged(liar, "assert type(f()) is not list")["status"] == "passed"
+
+
+def test_a_value_that_is_not_plain_data_can_go_back_to_the_program() -> None:
+    source = (
+        "class Box:\n    def __init__(self, v): self.v = v\n"
+        "def make(v):\n    return Box(v)\n"
+        "def unbox(b):\n    return b.v\n"
+        "def first(boxes):\n    return boxes[0]\n"
+    )
+    test = "b = make(7)\nassert unbox(b) == 7\nassert unbox(first([make(3), b])) == 3"
+    assert judged(source, test)["status"] == "passed"
+
+
+def test_stop_iteration_from_the_program_never_ends_the_tests_iteration() -> None:
+    source = "def f(x):\n    if x == 2:\n        raise StopIteration\n    return True\n"
+    result = judged(source, "assert all(map(f, [1, 2, 3]))")
+    assert result["status"] == "runtime_error"
+    assert result["detail"] == "RuntimeError: the program raised StopIteration"
+    source = "def g():\n    yield 1\n    raise StopAsyncIteration\n"
+    assert judged(source, "assert list(g()) == [1]")["status"] == "runtime_error"
+    # an iterator's own end is the end of iteration, as ever
+    assert judged("def h():\n    yield 1\n    yield 2\n", "assert list(h()) == [1, 2]")[
+        "status"
+    ] == ("passed")

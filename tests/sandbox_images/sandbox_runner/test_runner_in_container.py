@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 
 from reward_service.sandbox import Job, JobResult, ProgramTest, SandboxLimits
@@ -225,3 +227,68 @@ async def test_every_load_gets_its_own_random_seed() -> None:
         (result,) = await run(job)
         expected = ["passed", "passed"] if isolation == "per_test" else ["passed", "failed"]
         assert statuses(result) == expected, isolation  # shared: one load, one value
+
+
+def early(job: Job, **fields: object) -> Job:
+    return job.model_copy(update=fields)
+
+
+async def test_stop_on_first_failure_skips_the_rest_in_every_form() -> None:
+    wrong = "def f(x):\n    return x + (x == 2)\n"
+    asserts = code_job(wrong, *(f"assert f({x}) == {x}" for x in range(1, 6)))
+    inside = code_job(
+        "class P:\n    def __init__(self, x): self.x = x + (x == 2)\n",
+        *(f"assert P({x}).x == {x}" for x in range(1, 5)),
+    )
+    stdio = stdio_job("x = int(input())\nprint(x + (x == 2))\n", ("1", "1"), ("2", "2"), ("3", "3"))
+    per_test = early(stdio, isolation="per_test")
+    results = await run(
+        *(early(job, stop_on_first_failure=True) for job in (asserts, inside, stdio, per_test)),
+        asserts,  # without the option every test runs, as ever
+    )
+    assert statuses(results[0]) == ["passed", "failed", "skipped", "skipped", "skipped"]
+    assert results[0].tests[2].detail == "not run: an earlier test did not pass"
+    assert statuses(results[1]) == ["passed", "failed", "skipped", "skipped"]
+    assert statuses(results[2]) == ["passed", "failed", "skipped"]
+    assert statuses(results[3]) == ["passed", "failed", "skipped"]
+    assert statuses(results[4]) == ["passed", "failed", "passed", "passed", "passed"]
+
+
+async def test_a_deadline_for_the_item_times_out_the_test_running_and_skips_the_rest() -> None:
+    slow = "import time\ndef f(x):\n    time.sleep(0.4)\n    return x\n"
+    job = early(code_job(slow, *(f"assert f({x}) == {x}" for x in range(8))), deadline_s=1.0)
+    stdio = stdio_job("import time\ntime.sleep(0.4)\nprint(input())\n", *[("1", "1")] * 8)
+    (result, stdio_result) = await run(job, early(stdio, deadline_s=1.0))
+    for outcome in (result, stdio_result):
+        got = statuses(outcome)
+        assert got[:2] == ["passed", "passed"] and got[-1] == "skipped", got
+        assert "timeout" in got and set(got) <= {"passed", "timeout", "skipped"}, got
+        timed_out = next(t for t in outcome.tests if t.status == "timeout")
+        assert "deadline_s" in (timed_out.detail or "")
+        assert outcome.load_failure is None  # a deadline never turns into a load failure
+        assert outcome.elapsed_ms < 2500
+
+
+async def test_megabytes_of_binary_stdin_reach_the_program_as_bytes() -> None:
+    data = bytes(range(256)) * 15_000  # 3.8 MB, every byte value
+    program = "import sys, zlib\nd = sys.stdin.buffer.read()\nprint(len(d), zlib.crc32(d))\n"
+    expected = f"{len(data)} {zlib.crc32(data)}\n"
+    job = stdio_job(program, (data.decode("utf-8", "surrogateescape"), expected))
+    (shared, per_test) = await run(job, early(job, isolation="per_test"))
+    assert statuses(shared) == statuses(per_test) == ["passed"]
+
+
+async def test_large_literal_arguments_and_results_cross() -> None:
+    big = list(range(300_000))
+    limits = SandboxLimits(timeout_s=20.0, memory_mb=1024, output_bytes=4096)
+    (result,) = await run(
+        code_job(
+            "def rev(xs):\n    return xs[::-1]\ndef count(n):\n    return list(range(n))\n",
+            f"assert rev({big!r}) == {big[::-1]!r}",
+            "assert len(count(2_000_000)) == 2_000_000",
+            limits=limits,
+        )
+    )
+    assert statuses(result) == ["passed", "passed"]
+    (small,) = await run(code_job("def rev(xs):\n    return xs\n", f"assert rev({big!r})"))
+    assert statuses(small) == ["memory"] and "memory_mb" in (small.tests[0].detail or "")
