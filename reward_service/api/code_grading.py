@@ -98,10 +98,22 @@ def build_job(item: CodeItem, program: str, limits: SandboxLimits) -> Job:
         entry_point=item.entry_point,
         stop_on_first_failure=item.stop_on_first_failure,
         deadline_s=item.deadline_s,
+        call_check=item.call_check,
     )
 
 
 def _tests(item: CodeItem) -> list[ProgramTest]:
+    if item.calls is not None:  # kwargs as the bridge's dict tree, like every other value
+        return [
+            ProgramTest(
+                call={
+                    "args": case.args,
+                    "kwargs": {"d": [[k, v] for k, v in case.kwargs.items()]},
+                    "expected": case.expected,
+                }
+            )
+            for case in item.calls
+        ]
     if item.tests is None and item.language != "python":  # a harness: one test
         assert item.test is not None
         return [ProgramTest(code=item.test)]

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from reward_service import plain_data
 from reward_service.languages import LanguageName
 from reward_service.rewards.code import CodeGrade, ItemStatus
 from reward_service.rewards.code_checker import CheckerSpec
@@ -28,6 +29,29 @@ from reward_service.sandbox.base import (
 )
 
 MAX_TESTS = 1000
+MAX_CALLS = 10_000  # EvalPlus gives a function up to ~1100 inputs
+
+
+class CallCase(BaseModel):
+    """One call of the item's `entry_point`, with values in plain-data JSON
+    (`reward_service.plain_data`: JSON, with tags for tuples, sets, dicts with any keys...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    args: list[Any] = Field(default_factory=list, description="Positional arguments.")
+    kwargs: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments.")
+    expected: Any = Field(description="The result the call must give (see `call_check`).")
+
+    @model_validator(mode="after")
+    def _plain_data(self) -> CallCase:
+        for where, tree in (("args", self.args), ("kwargs", list(self.kwargs.values()))):
+            why = plain_data.problem(tree)
+            if why is not None:
+                raise ValueError(f"`{where}` is not plain-data JSON: {why}")
+        why = plain_data.problem(self.expected)
+        if why is not None:
+            raise ValueError(f"`expected` is not plain-data JSON: {why}")
+        return self
 
 
 class StdioTest(BaseModel):
@@ -55,6 +79,18 @@ class CodeTestFields(BaseModel):
         description=f"Python assert statements, or stdin/stdout pairs (1 to {MAX_TESTS}).",
     )
     setup: str | None = Field(None, description="Assert form: code run before every assert.")
+    calls: list[CallCase] | None = Field(
+        None,
+        description=f"Python: calls of `entry_point` (1 to {MAX_CALLS}), each a test that "
+        "passes when the result equals `expected` (or `call_check` says so). Judged outside "
+        "the program with no test code to parse: the fast form for many tests (EvalPlus).",
+    )
+    call_check: str | None = Field(
+        None,
+        description="With `calls`: Python defining `check(out, expected, args)`, run in the "
+        "judge with the real values; a true result passes (tolerances, special oracles). "
+        "Default: `out == expected`.",
+    )
     test: str | None = Field(
         None,
         description="Python (HumanEval form): defines `check(candidate)`. Other languages: a "
@@ -112,6 +148,8 @@ class CodeItem(CodeTestFields):
 
     @model_validator(mode="after")
     def _one_form(self) -> CodeItem:
+        if self.calls is not None or self.call_check is not None:
+            return self._calls_form()
         python = self.language == "python"
         humaneval = self.test is not None or self.entry_point is not None
         if python and humaneval and (self.test is None or self.entry_point is None):
@@ -145,8 +183,29 @@ class CodeItem(CodeTestFields):
             raise ValueError("`setup` goes with assert-statement tests")
         return self
 
+    def _calls_form(self) -> CodeItem:
+        if self.calls is None:
+            raise ValueError("`call_check` goes with `calls`")
+        if self.language != "python":
+            raise ValueError("`calls` are Python's; for another language, give `tests` or `test`")
+        if self.entry_point is None:
+            raise ValueError("`calls` need `entry_point`: the function they call")
+        if self.tests is not None or self.test is not None or self.setup is not None:
+            raise ValueError("give either `calls` or `tests`/`test`")
+        if self.checker is not None or self.compare != "lines":
+            raise ValueError("`checker` and `compare` apply to stdin/stdout tests only")
+        if self.judge_in == "inside":
+            raise ValueError("`calls` are judged outside the program (`judge_in`)")
+        if not self.calls:
+            raise ValueError("`calls` must not be empty")
+        if len(self.calls) > MAX_CALLS:
+            raise ValueError(f"`calls` has {len(self.calls)} entries, over the limit {MAX_CALLS}")
+        return self
+
     @property
     def total(self) -> int:
+        if self.calls is not None:
+            return len(self.calls)
         return 1 if self.tests is None else len(self.tests)
 
 

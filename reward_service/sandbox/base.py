@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Annotated, Literal, Protocol, runtime_checkable
+from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -80,9 +80,11 @@ class OutputRule(BaseModel):
 
 class ProgramTest(BaseModel):
     """Either `code` (Python: run in the program's namespace, passes if it returns; another
-    language: a test harness appended to the program, passes if it runs to completion) or
-    stdin/stdout, with the rule its output is compared by (`None`: lines). A checker job's case
-    also carries `output`, the program's output for that input."""
+    language: a test harness appended to the program, passes if it runs to completion),
+    stdin/stdout, with the rule its output is compared by (`None`: lines), or a `call` of the
+    job's `entry_point` (Python: `{"args", "kwargs", "expected"}` as plain-data trees, judged
+    by the job's `call_check` or `==`). A checker job's case also carries `output`, the
+    program's output for that input."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -91,11 +93,12 @@ class ProgramTest(BaseModel):
     stdout: str | None = None
     compare: OutputRule | None = None
     output: str | None = None
+    call: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> ProgramTest:
-        if (self.code is None) == (self.stdout is None):
-            raise ValueError("a test has either `code` or `stdin`/`stdout`")
+        if [self.code, self.stdout, self.call].count(None) != 2:
+            raise ValueError("a test has one of `code`, `stdin`/`stdout` or `call`")
         if self.compare is not None and self.stdout is None:
             raise ValueError("`compare` applies to stdin/stdout tests only")
         return self
@@ -119,6 +122,7 @@ class Job(BaseModel):
     entry_point: str | None = None
     stop_on_first_failure: bool = False
     deadline_s: DeadlineS | None = None
+    call_check: str | None = None
 
     def key(self) -> str:
         """Identity for deduplication: identical program, tests and limits run once."""

@@ -1,7 +1,7 @@
 """The frames exchanged with the in-container runner (sandbox_images/sandbox_runner).
 
 A job goes out as `{"id", "language", "kind", "program", "tests", "limits", "isolation",
-"judge_in", "entry_point", "stop_on_first_failure", "deadline_s"}`, `limits` carrying
+"judge_in", "entry_point", "stop_on_first_failure", "deadline_s", "call_check"}`, `limits` carrying
 `SandboxLimits`' fields under their own names. The runner answers `{"id", "tests", "clean",
 "elapsed_ms"}` (plus `compile_ms` for a compiled language), or `{"id", "error"}` when its own
 side failed before the program ran.
@@ -33,6 +33,7 @@ def job_frame(job: Job, job_id: str) -> dict[str, Any]:
         "entry_point": job.entry_point,
         "stop_on_first_failure": job.stop_on_first_failure,
         "deadline_s": job.deadline_s,
+        "call_check": job.call_check,
     }
 
 

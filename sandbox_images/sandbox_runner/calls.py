@@ -94,22 +94,24 @@ class Bridge:
 
     def ask_ahead(self, calls: list[tuple[int, str, tuple, tuple]]) -> None:
         """Sends `(test, name, args, kwargs)` calls in one request (nothing may be coming)."""
-        requests, keys = [], []
+        requests = []
         for test, name, args, kwargs in calls[: bridge.AHEAD_CALLS]:
             try:
-                request = {
-                    "call": name,
-                    "args": bridge.to_tree(list(args)),
-                    "kwargs": bridge.to_tree(dict(kwargs)),
-                }
+                args_tree, kwargs_tree = bridge.to_tree(list(args)), bridge.to_tree(dict(kwargs))
             except bridge.NotPlainData:
                 break
-            requests.append(request)
-            keys.append((test, _call_key(request)))
+            requests.append((test, {"call": name, "args": args_tree, "kwargs": kwargs_tree}))
+        self.ask_ahead_requests(requests)
+
+    def ask_ahead_requests(self, requests: list[tuple[int, dict]]) -> None:
+        """Sends `(test, call request)` pairs in one request, when more than one and nothing
+        asked ahead is still to come or to be used."""
+        requests = requests[: bridge.AHEAD_CALLS]
         if len(requests) < 2 or not self.idle:
             return
+        keys = [(test, _call_key(request)) for test, request in requests]
         self.announce(len({test for test, _ in keys if test > self.test}))
-        self._send({"ahead": requests})
+        self._send({"ahead": [request for _, request in requests]})
         self._coming.extend(keys)
 
     def request(self, message: dict) -> dict:
@@ -183,11 +185,16 @@ class Bridge:
                 f"{name}() was given {exc}: only plain data reaches the program"
             ) from None
         request = {"call": name, "args": args_tree, "kwargs": kwargs_tree}
+        return self.call_request(request, args, kwargs)
+
+    def call_request(self, request: dict, args: tuple | list, kwargs: dict) -> object:
+        """The value of the call `request` (its arguments already trees: `args`, `kwargs`),
+        taken from the answers asked ahead when it is the next one; mutation copied back."""
         reply = self._answer_ahead(_call_key(request))
         if reply is None:
             reply = self.request(request)
-        value = self.value(name, reply)
-        self._copy_back(args, kwargs, reply)
+        value = self.value(request["call"], reply)
+        self._copy_back(tuple(args), kwargs, reply)
         return value
 
     def get(self, name: str) -> object:

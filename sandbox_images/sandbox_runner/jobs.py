@@ -150,6 +150,8 @@ class Job:
 
     def where(self, test: dict) -> str:
         asked = self.job.get("judge_in", "auto")
+        if "call" in test:  # a call of the entry point on plain data: never the program's objects
+            return "outside"
         if asked == "auto":
             return "inside" if plan.needs_program_objects(test["code"]) else "outside"
         return "inside" if asked == "inside" else "outside"

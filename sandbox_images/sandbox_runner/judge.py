@@ -29,11 +29,12 @@ import builtins
 import contextlib
 import importlib
 import os
+import reprlib
 import socket
 import types
 from collections.abc import Callable, Sequence
 
-from sandbox_runner import ahead, framing, plan
+from sandbox_runner import ahead, bridge, framing, plan
 from sandbox_runner.calls import Bridge, ProgramExit, Stub
 from sandbox_runner.confine import close_all_but, drop_privileges
 from sandbox_runner.plan import by_source
@@ -41,6 +42,8 @@ from sandbox_runner.text import describe
 
 JOBS_PER_JUDGE = 256  # then a fresh judge: bounded memory and CPU time (its caches live as long)
 CALLED = ("callable", "class")  # program names a test calls through a stub; others are values
+SHORT = reprlib.Repr()  # values in a failure's detail, cut short
+SHORT.maxlevel, SHORT.maxstring, SHORT.maxother = 3, 80, 80
 TEST_TOO_LARGE = "the test is too large to compile within the memory limit (raise memory_mb)"
 
 
@@ -108,25 +111,112 @@ def judge_one(
         return {"status": "memory", "detail": TEST_TOO_LARGE}
     except BaseException as exc:  # a broken test is a harness problem, not a load failure
         return {"status": "runtime_error", "detail": "test: " + describe(exc)}
-    channel.violation = None
-    outcome: dict
-    try:
+
+    def run() -> None:
         namespace = namespace_for(source, names, entry_point, channel)
         if channel.idle:
             channel.ask_ahead(calls_ahead([source, *following], channel.test, names, entry_point))
         exec(code, namespace)
-        outcome = {"status": "passed", "detail": None}
+
+    return outcome(run, channel)
+
+
+def judge_call(
+    case: dict, entry_point: str, check: Callable | None, channel: Bridge, following: Sequence[dict]
+) -> dict:
+    """One test of the calls form: `entry_point(*args, **kwargs)` against `expected`, by
+    `check(out, expected, args)` (the item's `call_check`) or `==`. No test code is parsed:
+    the values arrive as plain-data trees and the call goes out as it came. `following`: the
+    job's next call cases, asked ahead with this one."""
+    request = call_request(entry_point, case)
+    try:
+        args = bridge.from_tree(request["args"])
+        kwargs = bridge.from_tree(request["kwargs"])
+        expected = bridge.from_tree(case.get("expected"))
+    except bridge.NotPlainData as exc:
+        return {
+            "status": "runtime_error",
+            "detail": f"test: a value that is not plain data ({exc})",
+        }
+    if type(args) is not list or type(kwargs) is not dict:
+        return {"status": "runtime_error", "detail": "test: malformed arguments"}
+    if channel.idle and following:
+        ahead = [
+            (channel.test + n, call_request(entry_point, c)) for n, c in enumerate(following, 1)
+        ]
+        channel.ask_ahead_requests([(channel.test, request), *ahead])
+
+    def run() -> None:
+        out = channel.call_request(request, args, kwargs)
+        if not (check(out, expected, args) if check is not None else out == expected):
+            raise AssertionError(
+                f"{entry_point} returned {SHORT.repr(out)}, not {SHORT.repr(expected)}"
+            )
+
+    return outcome(run, channel)
+
+
+def call_request(entry_point: str, case: dict) -> dict:
+    """The bridge's call request for a case, its trees as they came."""
+    kwargs = case.get("kwargs") or {"d": []}
+    return {"call": entry_point, "args": case.get("args", []), "kwargs": kwargs}
+
+
+def outcome(run: Callable[[], None], channel: Bridge) -> dict:
+    """A test's result from running it: passed when `run` returns; failed on an assertion or
+    the program's exit; memory; else runtime_error. A violation of the bridge fails the test
+    whatever the test did with it; a lost program process makes it `lost`."""
+    channel.violation = None
+    result: dict
+    try:
+        run()
+        result = {"status": "passed", "detail": None}
     except (AssertionError, ProgramExit) as exc:
-        outcome = {"status": "failed", "detail": _described(exc)}
+        result = {"status": "failed", "detail": _described(exc)}
     except MemoryError as exc:
-        outcome = {"status": "memory", "detail": _described(exc)}
+        result = {"status": "memory", "detail": _described(exc)}
     except BaseException as exc:
-        outcome = {"status": "runtime_error", "detail": _described(exc)}
+        result = {"status": "runtime_error", "detail": _described(exc)}
     if channel.lost:
         return {"lost": True}
     if channel.violation is not None:  # whatever the test did with the error
         return {"status": "failed", "detail": channel.violation}
-    return outcome
+    return result
+
+
+@by_source(maxsize=64)
+def call_checker(source: str) -> Callable:
+    """`check` from an item's `call_check` source (compiled once per judge)."""
+    namespace: dict = {"__builtins__": builtins, "__name__": "__call_check__"}
+    exec(compile(source, "<call_check>", "exec"), namespace)
+    check = namespace.get("check")
+    if not callable(check):
+        raise TypeError("call_check defines no check(out, expected, args)")
+    return check
+
+
+def checker_of(job: dict) -> Callable | BaseException | None:
+    """The job's `call_check` function, the error that came of it, or None without one."""
+    source = job.get("call_check")
+    if type(source) is not str:
+        return None
+    try:
+        return call_checker(source)
+    except BaseException as exc:
+        return exc
+
+
+def judge_test(
+    test: dict, job: dict, check: Callable | BaseException | None, channel: Bridge, following: list
+) -> dict:
+    """One test of either form (`code`, or a `call` of the entry point)."""
+    if "call" not in test:
+        sources = [t["code"] for t in following if "code" in t]
+        return judge_one(test["code"], job["names"], job["entry_point"], channel, sources)
+    if isinstance(check, BaseException):  # the item's call_check is broken: a harness problem
+        return {"status": "runtime_error", "detail": "test: call_check: " + _described(check)}
+    cases = [t["call"] for t in following if "call" in t]
+    return judge_call(test["call"], job["entry_point"], check, channel, cases)
 
 
 def _described(exc: BaseException) -> str:
@@ -160,19 +250,23 @@ def judge_loop(sock_fd: int, jobs_r: int, verdict_w: int, uid: int, limits: dict
                 break
             channel = Bridge(*fds)
             channel.announce = lambda tests: report({"ahead": tests})
-            sources = [source for _, source in job["tests"]]
+            tests = [test for _, test in job["tests"]]
+            stop = job.get("stop_on_failure") is True
+            check = checker_of(job)
             # a verdict goes out with the next test's start: one write, one wake-up
             held: list[dict] = []
-            for position, (index, source) in enumerate(job["tests"]):
+            for position, (index, test) in enumerate(job["tests"]):
                 channel.test = position
                 report(*held, {"start": index, "ahead": channel.tests_ahead()})
-                following = sources[position + 1 :] if channel.idle else ()
-                result = judge_one(source, job["names"], job["entry_point"], channel, following)
+                # calls asked ahead for the tests after this one, unless the first failure ends
+                # the job: then they would be work for nothing
+                following = tests[position + 1 :] if channel.idle and not stop else []
+                result = judge_test(test, job, check, channel, following)
                 plan.release_big()
                 held = [{"test": index, **result}]
                 if channel.lost:
                     break
-                if job.get("stop_on_failure") and result["status"] != "passed":
+                if stop and result["status"] != "passed":
                     held.append({"done": True})  # the runner skips the rest
                     break
             else:

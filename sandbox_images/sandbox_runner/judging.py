@@ -59,10 +59,11 @@ class JudgeProcess:
         fresh one)."""
         self.jobs += 1
         os.set_blocking(process.reply_r, True)  # the judge reads replies one at a time
-        tests = [(i, job["tests"][i]["code"]) for i in indices]
+        tests = [(i, job["tests"][i]) for i in indices]
         socket.send_fds(self.sock, [b"job"], [process.ctl_w, process.reply_r])
         work = {"tests": tests, "names": names, "entry_point": job.get("entry_point")}
-        framing.send(self.jobs_w, {**work, "stop_on_failure": early.stop_on_failure})
+        work |= {"stop_on_failure": early.stop_on_failure, "call_check": job.get("call_check")}
+        framing.send(self.jobs_w, work)
         watch = JobWatch(process, self.reports, early.deadline)
         results, finished = watch.run()
         self.broken = not finished

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sandbox_runner import ahead, framing, plan
+from sandbox_runner import ahead, bridge, framing, plan
 from sandbox_runner.calls import Bridge
-from sandbox_runner.judge import judge_one
+from sandbox_runner.judge import call_checker, judge_call, judge_one
 from sandbox_runner.program import Held, answer_message, names_of
 
 
@@ -375,3 +375,46 @@ def test_stop_iteration_from_the_program_never_ends_the_tests_iteration() -> Non
     assert judged("def h():\n    yield 1\n    yield 2\n", "assert list(h()) == [1, 2]")[
         "status"
     ] == ("passed")
+
+
+def called(source: str, cases: list[tuple[list, object]], check: str | None = None) -> list[dict]:
+    """The calls form: each (args, expected) against the program's `f`, asked ahead as a job."""
+    trees = [{"args": bridge.to_tree(args), "expected": bridge.to_tree(out)} for args, out in cases]
+    results = []
+    with program(source) as (channel, _, seen):
+        for position, case in enumerate(trees):
+            channel.test = position
+            following = trees[position + 1 :] if channel.idle else []
+            check_fn = call_checker(check) if check is not None else None
+            results.append(judge_call(case, "f", check_fn, channel, following))
+    assert sum("ahead" in message for message in seen) <= 1  # every call asked in one request
+    return results
+
+
+def test_calls_are_judged_by_equality_without_parsing_any_test() -> None:
+    source = "def f(xs, k=1):\n    return tuple(sorted(xs))[:k] if k else None\n"
+    results = called(source, [([[3, 1, 2], 2], (1, 2)), ([[1], 0], None), ([[5, 4]], [4])])
+    assert [r["status"] for r in results] == ["passed", "passed", "failed"]
+    assert results[2]["detail"] == "AssertionError: f returned (4,), not [4]"
+
+
+def test_a_call_check_decides_with_real_values() -> None:
+    check = "import math\ndef check(out, expected, args):\n"
+    check += "    return math.isclose(out, expected, abs_tol=1e-6)\n"
+    results = called("def f(x):\n    return x / 3\n", [([1], 0.3333333), ([1], 0.5)], check)
+    assert [r["status"] for r in results] == ["passed", "failed"]
+    not_none = "def check(out, expected, args):\n    return expected == (out is not None)\n"
+    matches = called(
+        "import re\ndef f(s):\n    return re.search('^a', s)\n",
+        [(["ab"], True), (["b"], False), (["b"], True)],
+        not_none,
+    )
+    assert [r["status"] for r in matches] == ["passed", "passed", "failed"]
+
+
+def test_a_program_exception_or_a_liar_fails_a_call() -> None:
+    liar = "class E:\n    def __eq__(self, o):\n        return True\n"
+    liar += "def f(x):\n    if x:\n        raise ValueError('no')\n    return E()\n"
+    raised, lied = called(liar, [([1], 1), ([0], 1)])
+    assert (raised["status"], raised["detail"]) == ("runtime_error", "ValueError: no")
+    assert lied["status"] == "failed" and "not plain data" in lied["detail"]
