@@ -58,8 +58,12 @@ CODE_TEST_FIELDS = frozenset(
         "judge_in",
         "stop_on_first_failure",
         "deadline_s",
+        "calls",
+        "call_check",
     }
 )
+# fields holding JSON data (a list), which datasets often keep as JSON text
+STRUCTURED = frozenset({"calls"})
 # those read from `Columns`; every other one is read under its own name
 COLUMN_FIELDS = frozenset({"tests", "test", "entry_point", "language", "checker"})
 
@@ -175,10 +179,17 @@ def _run_settings(row: Row, columns: Columns, language: str | None) -> dict[str,
     if isinstance(checker, Mapping):
         settings["checker"] = {str(k): str(v) for k, v in checker.items()}
     for name in sorted(CODE_TEST_FIELDS - COLUMN_FIELDS):
-        value = json_value(row.get(name))
+        value = structured(row.get(name)) if name in STRUCTURED else json_value(row.get(name))
         if value is not None:
             settings[name] = value
     return settings
+
+
+def structured(value: Any) -> Any:
+    """A field that holds JSON data (`calls`), as a list or as JSON text."""
+    if isinstance(value, (str, bytes)):
+        return json.loads(value) if value.strip() else None
+    return value
 
 
 def math_spec(

@@ -28,6 +28,8 @@ SAMPLES: dict[str, Any] = {
     "judge_in": "outside",
     "stop_on_first_failure": True,
     "deadline_s": 12.5,
+    "calls": [{"args": [1, {"t": [2]}], "kwargs": {}, "expected": 3}],
+    "call_check": "def check(out, expected, args):\n    return out == expected\n",
 }
 
 
