@@ -7,7 +7,8 @@ test_plain_data.py holds the two to the same values):
 
 | Python | JSON |
 | --- | --- |
-| `None`, `bool`, `str`, `float`, `list` | themselves (`NaN`, `Infinity`: as Python's `json`) |
+| `None`, `bool`, `str`, `float`, `list` | themselves |
+| `nan`, `inf`, `-inf` | `{"F": "nan"}`, `{"F": "inf"}`, `{"F": "-inf"}` (not numbers in JSON) |
 | `int` | itself; beyond +-2**62: `{"x": "<hex>"}` |
 | `tuple`, `set`, `frozenset` | `{"t": [...]}`, `{"s": [...]}`, `{"f": [...]}` |
 | `dict` (any keys) | `{"d": [[key, value], ...]}` |
@@ -31,9 +32,11 @@ from __future__ import annotations
 
 import base64
 import collections
+import math
 from typing import Any
 
 _BIG = 1 << 62
+NON_FINITE = ("nan", "inf", "-inf")
 MAX_DEPTH = 200
 BUILTIN_TYPES: tuple[type, ...] = (
     bool,
@@ -69,8 +72,10 @@ def encode(value: Any, depth: int = 0) -> Any:
     if depth > MAX_DEPTH:
         raise NotPlainData(f"nested deeper than {MAX_DEPTH}")
     kind = type(value)
-    if value is None or kind in (bool, str, float):
+    if value is None or kind in (bool, str):
         return value
+    if kind is float:
+        return value if math.isfinite(value) else {"F": repr(value)}
     if kind is int:
         return value if -_BIG < value < _BIG else {"x": format(value, "x")}
     if kind is list:
@@ -83,7 +88,7 @@ def encode(value: Any, depth: int = 0) -> Any:
     if kind in (bytes, bytearray):
         return {"b" if kind is bytes else "B": base64.b64encode(value).decode("ascii")}
     if kind is complex:
-        return {"c": [value.real, value.imag]}
+        return {"c": [encode(value.real, depth + 1), encode(value.imag, depth + 1)]}
     if kind is range:
         return {"r": [value.start, value.stop, value.step]}
     if kind is type and value in BUILTIN_TYPES:
@@ -125,8 +130,10 @@ def _tagged(tag: str, body: Any, depth: int, hashable: bool, stack: Stack) -> st
         if hashable and tag == "B":
             return "a bytearray where a hashable value must be"
         return None if type(body) is str and _is_base64(body) else f"a bad {{{tag!r}: base64}}"
+    if tag == "F":
+        return None if body in NON_FINITE else "a bad {'F': 'nan' | 'inf' | '-inf'}"
     if tag == "c":
-        ok = type(body) is list and len(body) == 2 and all(type(v) is float for v in body)
+        ok = type(body) is list and len(body) == 2 and all(_is_float(v) for v in body)
         return None if ok else "a bad {'c': [real, imag]} (two floats)"
     if tag == "r":
         ok = type(body) is list and len(body) == 3 and all(type(v) is int for v in body)
@@ -149,6 +156,10 @@ def _tagged(tag: str, body: Any, depth: int, hashable: bool, stack: Stack) -> st
         return None
     stack.extend((item, depth + 1, hashable) for item in body)
     return None
+
+
+def _is_float(node: Any) -> bool:
+    return type(node) is float or (type(node) is dict and node.get("F") in NON_FINITE)
 
 
 def _is_hex(text: str) -> bool:

@@ -104,8 +104,9 @@ def build_job(item: CodeItem, program: str, limits: SandboxLimits) -> Job:
 
 def _tests(item: CodeItem) -> list[ProgramTest]:
     if item.calls is not None:  # kwargs as the bridge's dict tree, like every other value
+        # validated with the item already: no second pass over thousands of cases
         return [
-            ProgramTest(
+            ProgramTest.model_construct(
                 call={
                     "args": case.args,
                     "kwargs": {"d": [[k, v] for k, v in case.kwargs.items()]},

@@ -12,7 +12,6 @@ runner's wire frame all use these names.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 
@@ -126,8 +125,8 @@ class Job(BaseModel):
 
     def key(self) -> str:
         """Identity for deduplication: identical program, tests and limits run once."""
-        payload = self.model_dump(mode="json", exclude={"fresh"})
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        # pydantic's own serializer: fields in declaration order, so equal jobs give equal bytes
+        return hashlib.sha256(self.model_dump_json(exclude={"fresh"}).encode()).hexdigest()
 
     def backstop_s(self) -> float:
         """How long a backend waits for its runner before it gives the container up."""

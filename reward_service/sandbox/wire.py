@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from reward_service.sandbox.base import Job, JobResult, TestResult
+from reward_service.sandbox.base import Job, JobResult, ProgramTest, TestResult
 from reward_service.sandbox.errors import ContainerLost
 
 
@@ -26,7 +26,7 @@ def job_frame(job: Job, job_id: str) -> dict[str, Any]:
         "language": job.language,
         "kind": job.kind,
         "program": job.program,
-        "tests": [t.model_dump(exclude_none=True) for t in job.tests],
+        "tests": [test_frame(t) for t in job.tests],
         "limits": job.limits.model_dump(),
         "isolation": job.isolation,
         "judge_in": job.judge_in,
@@ -35,6 +35,13 @@ def job_frame(job: Job, job_id: str) -> dict[str, Any]:
         "deadline_s": job.deadline_s,
         "call_check": job.call_check,
     }
+
+
+def test_frame(test: ProgramTest) -> dict[str, Any]:
+    """A test as the runner reads it (a call's trees as they are: EvalPlus sends thousands)."""
+    if test.call is not None:
+        return {"call": test.call}
+    return test.model_dump(exclude_none=True)
 
 
 class RunnerReply(BaseModel):

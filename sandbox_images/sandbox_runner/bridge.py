@@ -1,6 +1,7 @@
 """Plain data across the bridge between the judge and the program process.
 
-Only these cross, exactly these types (no subclasses): None, bool, int, float, complex, str,
+Only these cross, exactly these types (no subclasses): None, bool, int, float (NaN and the
+infinities as `{"F": "nan"}`: JSON has no number for them), complex, str,
 bytes, bytearray, range, the builtin types themselves (`int`, `str`, ...), and list, tuple,
 dict, set, frozenset of those, plus the standard library's Counter, OrderedDict, defaultdict and
 deque (rebuilt on the judge's side as its own classes, from plain contents). Anything else (a
@@ -32,6 +33,7 @@ import base64
 import collections
 import json
 from collections.abc import Callable, Iterable
+from math import isfinite
 
 MAX_DEPTH = 200
 MAX_NODES = 10_000_000  # values in one answer; memory_mb is the real bound
@@ -39,6 +41,9 @@ TOO_LARGE = "a value too large to cross within the memory limit (memory_mb)"
 AHEAD_CALLS = 10_000  # calls asked ahead in one request, at most
 _BIG = 1 << 62  # ints beyond this travel as hex: linear time whatever their size
 _SCALARS = (type(None), bool, str)
+NON_FINITE = ("nan", "inf", "-inf")  # floats JSON has no number for: {"F": "inf"}
+_FLAT = frozenset((type(None), bool, str, int, float))
+_INTS = frozenset((int, bool))
 PLAIN_TYPES = (bool, int, float, complex, str, bytes, bytearray, list, tuple, dict, set)
 PLAIN_TYPES += (frozenset, range)
 # what a program may mutate in place, and what it then looks like to the judge (copied back)
@@ -81,8 +86,10 @@ def _tag(value: object, depth: int, budget: list[int], keep: Keep | None = None)
     if kind is int:
         return value if -_BIG < value < _BIG else {"x": format(value, "x")}
     if kind is float:
-        return value
+        return value if isfinite(value) else {"F": repr(value)}
     if kind is list:
+        if _flat(value, budget):
+            return value  # serialised at once, as it is
         return [_tag(v, depth + 1, budget, keep) for v in value]
     if kind is tuple:
         return {"t": [_tag(v, depth + 1, budget, keep) for v in value]}
@@ -102,7 +109,7 @@ def _tag(value: object, depth: int, budget: list[int], keep: Keep | None = None)
     if kind is bytearray:
         return {"B": base64.b64encode(value).decode("ascii")}
     if kind is complex:
-        return {"c": [value.real, value.imag]}
+        return {"c": [_tag(value.real, depth, budget), _tag(value.imag, depth, budget)]}
     if kind is range:
         return {"r": [value.start, value.stop, value.step]}
     if kind in MAPPINGS:
@@ -122,6 +129,24 @@ def _tag(value: object, depth: int, budget: list[int], keep: Keep | None = None)
     name = type_name(value)
     article = "an" if name[:1].lower() in "aeiou" else "a"
     raise NotPlainData(f"{article} {name}, not plain data")
+
+
+def _flat(values: list, budget: list[int]) -> bool:
+    """A list of strings, bools, None, floats or small ints only: the same in a tree as in Python
+    (checked by C code, no call per element: EvalPlus's inputs are mostly such lists)."""
+    kinds = set(map(type, values))
+    if not kinds <= _FLAT:
+        return False
+    if float in kinds and not all(map(isfinite, (v for v in values if type(v) is float))):
+        return False  # NaN and the infinities are tagged: JSON has none
+    if int in kinds:
+        ints = values if kinds <= _INTS else [v for v in values if type(v) is int]
+        if not -_BIG < min(ints) <= max(ints) < _BIG:
+            return False
+    budget[0] -= len(values)
+    if budget[0] < 0:
+        raise NotPlainData(f"more than {MAX_NODES} values, too large to cross")
+    return True
 
 
 def _pairs(items: Iterable, depth: int, budget: list[int], keep: Keep | None) -> list:
@@ -146,6 +171,8 @@ def _untag(node: object, depth: int, budget: list[int], remote: Remote | None = 
     if kind in _SCALARS or kind is int or kind is float:
         return node
     if kind is list:
+        if _flat(node, budget):
+            return node  # freshly decoded: nobody else holds it
         return [_untag(v, depth + 1, budget, remote) for v in node]
     if kind is not dict or len(node) != 1:
         raise NotPlainData("malformed plain data")
@@ -158,8 +185,10 @@ def _untag(node: object, depth: int, budget: list[int], remote: Remote | None = 
         return bytearray(base64.b64decode(body, validate=True))
     if tag == "o" and remote is not None and type(body) is list:
         return remote(body)
+    if tag == "F" and body in NON_FINITE:
+        return float(body)
     if tag == "c" and type(body) is list and len(body) == 2:
-        real, imag = body
+        real, imag = (_untag(part, depth + 1, budget) for part in body)
         if type(real) is float and type(imag) is float:
             return complex(real, imag)
     if tag == "r" and type(body) is list and len(body) == 3 and all(type(v) is int for v in body):

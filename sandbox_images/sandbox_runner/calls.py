@@ -103,13 +103,14 @@ class Bridge:
             requests.append((test, {"call": name, "args": args_tree, "kwargs": kwargs_tree}))
         self.ask_ahead_requests(requests)
 
-    def ask_ahead_requests(self, requests: list[tuple[int, dict]]) -> None:
+    def ask_ahead_requests(self, requests: list[tuple[int, dict]], keyed: bool = True) -> None:
         """Sends `(test, call request)` pairs in one request, when more than one and nothing
-        asked ahead is still to come or to be used."""
+        asked ahead is still to come or to be used. Not `keyed`: each test makes exactly its
+        request (the calls form), so an answer is matched by its test alone."""
         requests = requests[: bridge.AHEAD_CALLS]
         if len(requests) < 2 or not self.idle:
             return
-        keys = [(test, _call_key(request)) for test, request in requests]
+        keys = [(test, _call_key(request) if keyed else b"") for test, request in requests]
         self.announce(len({test for test, _ in keys if test > self.test}))
         self._send({"ahead": [request for _, request in requests]})
         self._coming.extend(keys)
@@ -187,10 +188,13 @@ class Bridge:
         request = {"call": name, "args": args_tree, "kwargs": kwargs_tree}
         return self.call_request(request, args, kwargs)
 
-    def call_request(self, request: dict, args: tuple | list, kwargs: dict) -> object:
+    def call_request(
+        self, request: dict, args: tuple | list, kwargs: dict, keyed: bool = True
+    ) -> object:
         """The value of the call `request` (its arguments already trees: `args`, `kwargs`),
-        taken from the answers asked ahead when it is the next one; mutation copied back."""
-        reply = self._answer_ahead(_call_key(request))
+        taken from the answers asked ahead when it is the next one (`keyed`: as
+        `ask_ahead_requests`); mutation copied back, when the request asked for it."""
+        reply = self._answer_ahead(_call_key(request) if keyed else b"")
         if reply is None:
             reply = self.request(request)
         value = self.value(request["call"], reply)

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import dis
+import functools
 import importlib
 import os
 import reprlib
@@ -128,10 +130,11 @@ def judge_call(
     `check(out, expected, args)` (the item's `call_check`) or `==`. No test code is parsed:
     the values arrive as plain-data trees and the call goes out as it came. `following`: the
     job's next call cases, asked ahead with this one."""
-    request = call_request(entry_point, case)
+    mutations = check is not None and uses_args(check)  # else nothing needs them back
+    request = call_request(entry_point, case, mutations)
     try:
-        args = bridge.from_tree(request["args"])
-        kwargs = bridge.from_tree(request["kwargs"])
+        args = bridge.from_tree(request["args"]) if mutations else []
+        kwargs = bridge.from_tree(request["kwargs"]) if mutations else {}
         expected = bridge.from_tree(case.get("expected"))
     except bridge.NotPlainData as exc:
         return {
@@ -142,12 +145,13 @@ def judge_call(
         return {"status": "runtime_error", "detail": "test: malformed arguments"}
     if channel.idle and following:
         ahead = [
-            (channel.test + n, call_request(entry_point, c)) for n, c in enumerate(following, 1)
+            (channel.test + n, call_request(entry_point, c, mutations))
+            for n, c in enumerate(following, 1)
         ]
-        channel.ask_ahead_requests([(channel.test, request), *ahead])
+        channel.ask_ahead_requests([(channel.test, request), *ahead], keyed=False)
 
     def run() -> None:
-        out = channel.call_request(request, args, kwargs)
+        out = channel.call_request(request, args, kwargs, keyed=False)
         if not (check(out, expected, args) if check is not None else out == expected):
             raise AssertionError(
                 f"{entry_point} returned {SHORT.repr(out)}, not {SHORT.repr(expected)}"
@@ -156,10 +160,25 @@ def judge_call(
     return outcome(run, channel)
 
 
-def call_request(entry_point: str, case: dict) -> dict:
+def call_request(entry_point: str, case: dict, mutations: bool) -> dict:
     """The bridge's call request for a case, its trees as they came."""
     kwargs = case.get("kwargs") or {"d": []}
-    return {"call": entry_point, "args": case.get("args", []), "kwargs": kwargs}
+    request = {"call": entry_point, "args": case.get("args", []), "kwargs": kwargs}
+    return request if mutations else {**request, "mutations": False}
+
+
+@functools.lru_cache(maxsize=64)
+def uses_args(check: Callable) -> bool:
+    """Whether a call check reads its `args` (then they come back after the call, mutated as
+    the program left them, as a plain run would pass them on)."""
+    code = check.__code__
+    if "args" in code.co_cellvars:  # a function inside the check reads them
+        return True
+    for instruction in dis.get_instructions(code):
+        value = instruction.argval
+        if value == "args" or (type(value) is tuple and "args" in value):
+            return True
+    return False
 
 
 def outcome(run: Callable[[], None], channel: Bridge) -> dict:

@@ -252,6 +252,8 @@ def _call(message: dict, namespace: dict, held: Held) -> dict:
     if type(args) is not list or type(kwargs) is not dict:
         return {"not_plain": "a malformed call"}
     answer = _value(function(*args, **kwargs), held)
+    if message.get("mutations") is False:  # the judge keeps no copy of the arguments
+        return answer
     # what the call did to its mutable arguments, for the judge's copies
     answer["args"] = [_tree(a, held) if type(a) in bridge.MUTABLE_TYPES else None for a in args]
     answer["kwargs"] = {

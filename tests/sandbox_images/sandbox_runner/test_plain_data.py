@@ -20,6 +20,9 @@ VALUES = [
     -(2**70),
     2.5,
     math.inf,
+    -math.inf,
+    [1.5, math.inf],
+    complex(math.inf, -1),
     "é\x00",
     [],
     [1, [2, [3]]],
@@ -47,6 +50,7 @@ MALFORMED = [
     {"x": "zz"},
     {"b": "!!"},
     {"c": [1, 2]},
+    {"F": "NaN"},
     {"r": [1, 2]},
     {"y": "Equal"},
     {"s": [{"B": "YQ=="}]},
@@ -59,8 +63,14 @@ def test_the_same_tree_for_the_same_value(value: object) -> None:
     tree = plain_data.encode(value)
     assert tree == bridge.to_tree(value)
     assert plain_data.problem(tree) is None
-    decoded = bridge.from_tree(json.loads(json.dumps(tree)))
+    decoded = bridge.from_tree(json.loads(json.dumps(tree, allow_nan=False)))  # strict JSON
     assert decoded == value and type(decoded) is type(value)
+
+
+def test_nan_crosses_as_a_tag() -> None:
+    tree = plain_data.encode([math.nan])
+    assert tree == [{"F": "nan"}] == bridge.to_tree([math.nan])
+    assert math.isnan(bridge.from_tree(tree)[0])  # type: ignore[index]
 
 
 @pytest.mark.parametrize("tree", MALFORMED, ids=repr)
