@@ -12,6 +12,7 @@ runner's wire frame all use these names.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 
@@ -126,7 +127,11 @@ class Job(BaseModel):
     def key(self) -> str:
         """Identity for deduplication: identical program, tests and limits run once."""
         # pydantic's own serializer: fields in declaration order, so equal jobs give equal bytes
-        return hashlib.sha256(self.model_dump_json(exclude={"fresh"}).encode()).hexdigest()
+        try:
+            payload = self.model_dump_json(exclude={"fresh"}).encode()
+        except ValueError:  # a lone surrogate, which it refuses: json escapes it
+            payload = json.dumps(self.model_dump(exclude={"fresh"}), default=repr).encode()
+        return hashlib.sha256(payload).hexdigest()
 
     def backstop_s(self) -> float:
         """How long a backend waits for its runner before it gives the container up."""

@@ -5,11 +5,12 @@ as plain data (`Bridge`), and the program's exceptions re-raised as the judge's 
 
 The rule for a value that is not plain data (a `re.Match`, an object of the program's class): it
 stays in the program process, and the test gets a `RemoteObject` that answers only what plain
-Python lets the program decide anyway, and which a plain value could have decided the same way:
-its truth, `str`, `repr` and `format`, whether it is None (never), and its type's name; it may be
-passed back to the program. Anything else a test does with it (compare it, hash it, do
-arithmetic, index it, read an attribute) would hand the verdict to the program's code: that is a
-violation of the bridge.
+Python lets the program decide alone, which a plain value could have decided the same way: its
+truth, `str`, `repr` and `format`, its length, its items (iterated, or at an index), whether it
+is None (never), and its type's name; it may be passed back to the program. Anything that would
+hand one of the test's own values to the program's code (compare it, hash it, look for a value
+in it, do arithmetic, read an attribute) could decide the verdict without computing it: that
+is a violation of the bridge.
 
 A violation (such a use, a result too large to cross, a malformed reply, a program process that
 ended) is recorded on the `Bridge` for the test, whatever the test does with the exception, so
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import builtins
 import collections
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import NoReturn
 
 from sandbox_runner import bridge, framing
@@ -204,13 +205,13 @@ class Bridge:
     def get(self, name: str) -> object:
         return self.value(name, self.request({"get": name}))
 
-    def probe(self, value: RemoteObject, ask: str, kind: type, spec: str | None = None) -> object:
-        """What the program says of its value: its truth (`bool`), `str`, `repr` or `format`."""
-        message: dict = {"probe": value._handle, "ask": ask}
-        if spec is not None:
-            message["spec"] = spec
+    def probe(self, value: RemoteObject, ask: str, kind: type | None, **more: object) -> object:
+        """What the program says of its value: its truth (`bool`), `str`, `repr`, `format`
+        (`spec`), `len`, an iterator over it (`iter`) or its `item` at `key` (a plain value,
+        or a reference); `kind`: the type the answer must have."""
+        message: dict = {"probe": value._handle, "ask": ask, **more}
         answer = self.value(value._name, self.request(message))
-        if type(answer) is not kind:
+        if kind is not None and type(answer) is not kind:
             self._violate(f"{value._name} sent a malformed answer")
             raise bridge.NotPlainData(self.violation)
         return answer
@@ -344,7 +345,22 @@ class RemoteObject:
         return str(self._bridge.probe(self, "repr", str))
 
     def __format__(self, spec: str) -> str:
-        return str(self._bridge.probe(self, "format", str, spec))
+        return str(self._bridge.probe(self, "format", str, spec=spec))
+
+    # What the program decides alone, that a plain value could have decided the same way (a
+    # list of those items, of that length): the test's values never reach its code.
+    def __len__(self) -> int:
+        return int(self._bridge.probe(self, "len", int))  # type: ignore[call-overload]
+
+    def __iter__(self) -> Iterator[object]:
+        return self._bridge.probe(self, "iter", None)  # type: ignore[return-value]
+
+    def __getitem__(self, key: object) -> object:
+        try:
+            tree = bridge.to_tree(key, self._bridge._reference)
+        except bridge.NotPlainData:
+            self._bridge.refuse(self, "indexed with a value that is not plain data")
+        return self._bridge.probe(self, "item", None, key=tree)
 
     def __eq__(self, other: object) -> bool:
         if other is None:  # a value that is not plain data is never None
@@ -377,8 +393,8 @@ ARITHMETIC += ("lshift", "rshift", "and", "xor", "or")
 # every other use a test could make of the value: each would run the program's code for it
 REFUSED = {
     **dict.fromkeys(("__lt__", "__le__", "__gt__", "__ge__"), "compared"),
-    **dict.fromkeys(("__len__", "__iter__", "__contains__", "__reversed__"), "iterated over"),
-    **dict.fromkeys(("__getitem__", "__setitem__", "__delitem__"), "indexed"),
+    "__contains__": "looked for a value in",  # the test's value would reach the program
+    **dict.fromkeys(("__setitem__", "__delitem__"), "changed"),
     **dict.fromkeys(("__int__", "__float__", "__complex__", "__index__", "__round__"), "converted"),
     **dict.fromkeys(("__neg__", "__pos__", "__abs__", "__invert__"), "did arithmetic on"),
     **{f"__{side}{op}__": "did arithmetic on" for op in ARITHMETIC for side in ("", "r", "i")},

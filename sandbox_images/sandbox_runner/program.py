@@ -237,7 +237,7 @@ def answer_request(message: dict, namespace: dict, held: Held) -> dict:
         if "next" in message:
             return _next(message["next"], held)
         if "probe" in message:
-            return _probe(held.take([message["probe"]]), message.get("ask"), message.get("spec"))
+            return _probe(held.take([message["probe"]]), message, held)
         return {"not_plain": "an unknown request"}
     except bridge.NotPlainData as exc:
         return {"not_plain": str(exc)}
@@ -274,8 +274,10 @@ def _next(handle: object, held: Held) -> dict:
     return _value(item, held)
 
 
-def _probe(value: object, ask: object, spec: object) -> dict:
-    """What plain Python would let the program itself decide about its value."""
+def _probe(value: object, message: dict, held: Held) -> dict:
+    """What plain Python would let the program itself decide about its value: nothing the
+    test's own values reach but an index (no comparison, no `in`)."""
+    ask, spec = message.get("ask"), message.get("spec")
     if ask == "bool":
         return {"ok": bool(value)}
     if ask == "str":
@@ -284,6 +286,12 @@ def _probe(value: object, ask: object, spec: object) -> dict:
         return {"ok": bridge.to_tree(repr(value))}
     if ask == "format" and type(spec) is str:
         return {"ok": bridge.to_tree(format(value, spec))}
+    if ask == "len":
+        return {"ok": len(value)}  # type: ignore[arg-type]
+    if ask == "iter":
+        return {"iterator": held.hold(iter(value))}  # type: ignore[call-overload]
+    if ask == "item":
+        return _value(value[bridge.from_tree(message.get("key"), held.take)], held)  # type: ignore[index]
     return {"not_plain": "an unknown question"}
 
 

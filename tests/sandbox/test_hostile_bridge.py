@@ -282,6 +282,43 @@ HOSTILE: dict[str, dict[str, Any]] = {
         ALWAYS_EQUAL + "def f(x):\n    return Equal()",
         "try:\n    f(-1)\nexcept Exception:\n    pass\nelse:\n    raise AssertionError('no error')",
     ),
+    "StopIteration raised inside the test's all(map(...))": item(
+        "def f(x):\n    raise StopIteration",
+        "assert all(map(f, [1, 2, 3]))",
+    ),
+    "StopIteration ending the test's list(map(...)) early": item(
+        "def f(x):\n    if x > 0:\n        raise StopIteration\n    return x",
+        "assert list(map(f, [0, 1, 2])) == [0]",
+    ),
+    "an object that lies about its type name, truth and str": item(
+        """
+        class Liar:
+            def __bool__(self):
+                return True
+            def __str__(self):
+                return '[424242]'
+            def __eq__(self, other):
+                return True
+        Liar.__name__ = Liar.__qualname__ = 'list'
+        def f():
+            return Liar()
+        """,
+        "r = f()\nassert r and type(r).__name__ == 'list' and str(r) == '[424242]'\n"
+        "assert r == [424242]",
+    ),
+    "an object compared after a round trip through the program": item(
+        ALWAYS_EQUAL + "def f():\n    return Equal()\ndef g(x):\n    return x",
+        "assert g(f()) == 424242",
+    ),
+    "an object used as a set element or dict key": item(
+        ALWAYS_EQUAL + "def f():\n    return Equal()",
+        "assert {f(): 1} == {424242: 1} or f() in {424242}",
+    ),
+    "an object that says it holds whatever the test looks for": item(
+        "class All:\n    def __contains__(self, x):\n        return True\n"
+        "def f():\n    return All()",
+        "assert 424242 in f()",
+    ),
     "the judge's name for a builtin bound to the program's own class": item(
         "class ValueError(Exception):\n    pass\ndef f(x):\n    raise ValueError('mine')",
         "import builtins\ntry:\n    f(1)\nexcept builtins.ValueError:\n    pass\n"
