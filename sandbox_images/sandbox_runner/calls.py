@@ -83,6 +83,8 @@ class Bridge:
         # told, before calls go ahead, how many later tests they reach (the runner allows the
         # output of those tests' calls in the current test's window)
         self.announce: Callable[[int], None] = lambda tests: None
+        # called before the judge waits for the program (what it holds for the runner goes out)
+        self.before_wait: Callable[[], None] = lambda: None
 
     @property
     def idle(self) -> bool:
@@ -90,8 +92,9 @@ class Bridge:
         return not self._coming and not self._received
 
     def tests_ahead(self) -> int:
-        """Later tests whose calls were asked ahead and may be running now."""
-        return len({test for test, _ in self._coming if test > self.test})
+        """Later tests whose calls were asked ahead and may be running now (at most: tests come
+        in order, and one may have made no call)."""
+        return max(0, self._coming[-1][0] - self.test) if self._coming else 0
 
     def ask_ahead(self, calls: list[tuple[int, str, tuple, tuple]]) -> None:
         """Sends `(test, name, args, kwargs)` calls in one request (nothing may be coming)."""
@@ -137,6 +140,8 @@ class Bridge:
         if self.lost:
             raise ProgramLost("the program process is gone")
         try:
+            if not self._replies.ready():
+                self.before_wait()
             reply = self._replies.message()
         except (OSError, framing.FrameError, bridge.NotPlainData) as exc:
             reply = None

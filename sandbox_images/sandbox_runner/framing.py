@@ -61,6 +61,10 @@ class Reader:
         payload = self.frame()
         return None if payload is None else decode_message(payload)
 
+    def ready(self) -> bool:
+        """Whether a whole frame is buffered (`frame` would not read)."""
+        return len(self.buffer) >= HEADER.size and len(self.buffer) >= HEADER.size + self._size()
+
     def pump(self) -> list[bytes]:
         """One read of a non-blocking pipe, and every frame now complete."""
         try:

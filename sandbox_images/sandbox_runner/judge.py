@@ -13,6 +13,11 @@ result that was not plain data, a malformed reply, or a program process that end
 written as `try: f(x) except: pass` cannot pass by the program returning an always-equal object
 or crashing.
 
+The reports of calls-form tests are held while the judge works and sent together before it
+waits for the program (and every `REPORT_S`): the runner learns of such a test's start no later
+than the judge waits on the program's call for it, which is when a deadline matters, and wakes
+once for many tests. A code test's start goes out at once (its own code may run long).
+
 One judge serves a container's jobs one after another (a fresh one after `JOBS_PER_JUDGE`, or
 after any job it did not finish). It reports on the verdict pipe, one message each:
 `{"start": i}`, then `{"test": i, "status", "detail"}`, or `{"test": i, "lost": true}` when the
@@ -33,6 +38,7 @@ import importlib
 import os
 import reprlib
 import socket
+import time
 import types
 from collections.abc import Callable, Sequence
 
@@ -42,6 +48,7 @@ from sandbox_runner.confine import close_all_but, drop_privileges
 from sandbox_runner.plan import by_source
 from sandbox_runner.text import describe
 
+REPORT_S = 0.005  # reports held at most this long while the judge works
 JOBS_PER_JUDGE = 256  # then a fresh judge: bounded memory and CPU time (its caches live as long)
 CALLED = ("callable", "class")  # program names a test calls through a stub; others are values
 SHORT = reprlib.Repr()  # values in a failure's detail, cut short
@@ -245,12 +252,37 @@ def _described(exc: BaseException) -> str:
         return type(exc).__name__
 
 
+class Reports:
+    """The judge's reports to the runner, held and sent together (see the module docstring)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.held: list[dict] = []
+        self.since = 0.0
+
+    def hold(self, *messages: dict) -> None:
+        if not self.held:
+            self.since = time.monotonic()
+        self.held += messages
+        if time.monotonic() - self.since > REPORT_S:
+            self.flush()
+
+    def now(self, *messages: dict) -> None:
+        self.held += messages
+        self.flush()
+
+    def flush(self) -> None:
+        if self.held:
+            framing.send_all(self.fd, self.held)
+            self.held = []
+
+
 def judge_loop(sock_fd: int, jobs_r: int, verdict_w: int, uid: int, limits: dict) -> None:
     """Runs in the forked judge; never returns. Serves jobs until the runner closes its end.
 
     Per job: the program process's pipes arrive on the socket (calls out, replies in), the tests
     on `jobs_r`; the results go out on `verdict_w`."""
-    report: Callable[..., None] = lambda *messages: framing.send_all(verdict_w, messages)  # noqa: E731
+    report = Reports(verdict_w)
     try:
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
@@ -268,7 +300,8 @@ def judge_loop(sock_fd: int, jobs_r: int, verdict_w: int, uid: int, limits: dict
             if job is None:
                 break
             channel = Bridge(*fds)
-            channel.announce = lambda tests: report({"ahead": tests})
+            channel.announce = lambda tests: report.now({"ahead": tests})
+            channel.before_wait = report.flush
             tests = [test for _, test in job["tests"]]
             stop = job.get("stop_on_failure") is True
             check = checker_of(job)
@@ -276,7 +309,9 @@ def judge_loop(sock_fd: int, jobs_r: int, verdict_w: int, uid: int, limits: dict
             held: list[dict] = []
             for position, (index, test) in enumerate(job["tests"]):
                 channel.test = position
-                report(*held, {"start": index, "ahead": channel.tests_ahead()})
+                start = {"start": index, "ahead": channel.tests_ahead()}
+                # a test's own code may run long without a call: the runner times it from now
+                report.hold(*held, start) if "call" in test else report.now(*held, start)
                 # calls asked ahead for the tests after this one, unless the first failure ends
                 # the job: then they would be work for nothing
                 following = tests[position + 1 :] if channel.idle and not stop else []
@@ -290,7 +325,7 @@ def judge_loop(sock_fd: int, jobs_r: int, verdict_w: int, uid: int, limits: dict
                     break
             else:
                 held.append({"done": True})
-            report(*held)
+            report.now(*held)
             for fd in fds:
                 os.close(fd)
     finally:
