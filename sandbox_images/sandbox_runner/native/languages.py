@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from sandbox_runner import catalogue
-from sandbox_runner.native import sources
+from sandbox_runner.native import js_harness, sources
 from sandbox_runner.native.compile_server import CompileServers, ServerFailed
 from sandbox_runner.native.execute import ENV, Limits, run
 from sandbox_runner.outcome import Watched, ended
@@ -283,17 +283,29 @@ def java_packages() -> dict[str, frozenset[str]]:
 
 
 def node_harness(program: str, harness: str | None, typescript: bool) -> tuple[str, str]:
-    """The source to run, and the names support/harness.js must learn (none without a
-    harness): fresh for every job, so a program can't name them."""
+    """The source to run, and what support/harness.js must learn after the token (nothing
+    without a harness): the name of its start function (fresh for every job), the harness
+    function's parameters and the built-in modules it requires (js_harness.py)."""
     if harness is None:
         return program, ""
-    finished, require = f"r{secrets.token_hex(12)}", f"r{secrets.token_hex(12)}"
-    text = sources.js_with_harness(program, harness, finished, require, typescript)
-    return text, f"\n{finished}\n{require}"
+    start = f"r{secrets.token_hex(12)}"
+    built = js_harness.js_with_harness(program, harness, start, typescript)
+    return built.text, f"\n{start}\n{','.join(built.params)}\n{','.join(built.modules)}"
+
+
+HARNESS_JS = f"{SUPPORT}/node/harness.js"
+# A harness run is confined by Node's permission model too: no inspector, native addons, child
+# processes, workers or WASI (each could reach into the process the harness runs in), and files
+# only where a program's are (no /proc/self/mem); symbolic links can't be made.
+NODE_PERMISSIONS = [
+    "--permission",
+    *(f"--allow-fs-read={path}" for path in ("/tmp", "/dev/stdin", "/dev/null", HARNESS_JS)),
+    "--allow-fs-write=/tmp",
+]
 
 
 def node_argv(script: str, harness: bool, memory_mb: int) -> list[str]:
-    preload = ["-r", f"{SUPPORT}/node/harness.js"] if harness else []
+    preload = [*NODE_PERMISSIONS, "-r", HARNESS_JS] if harness else []
     return [which("node"), f"--max-old-space-size={memory_mb}", *preload, script]
 
 
