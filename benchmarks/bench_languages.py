@@ -34,6 +34,8 @@ from reward_service.languages import FAMILY, LANGUAGES
 from reward_service.testing import running_service
 
 PLAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plain_compile_run.py")
+# the images both sides use, as scripts/build_images.sh names them (another set: e.g. a branch's)
+PREFIX = os.environ.get("SANDBOX_IMAGE_PREFIX", "reward-sandbox-")
 COMPILED = [language for language in LANGUAGES if language != "python"]
 
 SORT_SUM = {
@@ -229,7 +231,12 @@ def main() -> None:
     args = parser.parse_args()
     languages = [name.strip() for name in args.languages.split(",") if name.strip()]
     workers = os.cpu_count() or 1
-    env = {"REWARD_SANDBOX_BACKEND": "docker", "REWARD_SANDBOX_LANGUAGES": ",".join(languages)}
+    images = {FAMILY[language]: f"{PREFIX}{FAMILY[language]}:latest" for language in languages}
+    env = {
+        "REWARD_SANDBOX_BACKEND": "docker",
+        "REWARD_SANDBOX_LANGUAGES": ",".join(languages),
+        "REWARD_SANDBOX_IMAGES": json.dumps(images),
+    }
     print(
         f"{args.programs} stdin/stdout programs x {args.tests} tests + {args.programs} harness "
         f"programs per language; {workers} containers per image, {workers} plain workers"
@@ -243,7 +250,7 @@ def main() -> None:
             jobs = workload(language, args.programs, args.tests)
             total = sum(len(job["tests"]) for job in jobs)
             warm = workload(language, 2, 1)
-            plain = PlainContainer(f"reward-sandbox-{FAMILY[language]}:latest")  # type: ignore[index]
+            plain = PlainContainer(images[FAMILY[language]])
             try:
                 sandboxed(url, warm)
                 plain.run(warm, workers)

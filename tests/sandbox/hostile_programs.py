@@ -242,6 +242,15 @@ def node(language: str) -> dict[str, dict]:
     )
     if not typed:  # TypeScript refuses a return outside a function
         items["returning before the harness runs"] = harness(language, f"{wrong}\nreturn;")
+        # each run writes the program into its working directory: one it can't write fails
+        items["its own file replaced by a directory (an infra_error for its next test)"] = {
+            "language": language,
+            "completion": fenced(
+                language,
+                "const fs = require('fs');\nfs.unlinkSync(__filename);\nfs.mkdirSync(__filename);",
+            ),
+            "tests": [{"stdin": "", "stdout": "ok"}, {"stdin": "", "stdout": "ok"}],
+        }
     items |= {name: hack for name, (hack, _) in js_harness_hacks(language).items()}
     return items
 
