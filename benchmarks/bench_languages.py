@@ -1,6 +1,7 @@
 """Every compiled language through /code, beside the same compile-and-run done unsandboxed.
 
     python benchmarks/bench_languages.py [--programs 12] [--tests 5] [--languages c,cpp,...]
+        [--rounds 1] [--form both|stdio|harness]
 
 For each language, in one run on the same machine:
 - sandboxed: `--programs` distinct honest programs in the stdin/stdout form (`--tests` tests
@@ -12,9 +13,12 @@ For each language, in one run on the same machine:
   with as many at a time as the service has containers, inside a plain container of the same
   image (no limits, no uids, no pool), so both sides use the same toolchain versions.
 Both sides run once untimed first (the JIT, Go's build cache and the page cache are warm for
-both). Prints, per language: programs/s for each side, sandboxed/unsandboxed (target >= 0.8),
-the compile share of the unsandboxed time, and the sandbox's own compile seconds (from
-/metrics) beside the plain compiler's. Needs dockerd and the images (scripts/build_images.sh).
+both); `--rounds N` times each side N times, back to back and alternating which goes first, and
+reports the means (on a machine others share, one round is at the mercy of their load);
+`--form harness` (or `stdio`) times one test form alone. Prints, per language: programs/s for
+each side, sandboxed/unsandboxed (target >= 0.8), the compile share of the unsandboxed time,
+and the sandbox's own compile seconds (from /metrics) beside the plain compiler's. Needs
+dockerd and the images (scripts/build_images.sh; SANDBOX_IMAGE_PREFIX picks another set).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import tempfile
 import time
@@ -34,6 +39,8 @@ from reward_service.languages import FAMILY, LANGUAGES
 from reward_service.testing import running_service
 
 PLAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plain_compile_run.py")
+# the images both sides use, as scripts/build_images.sh names them (another set: e.g. a branch's)
+PREFIX = os.environ.get("SANDBOX_IMAGE_PREFIX", "reward-sandbox-")
 COMPILED = [language for language in LANGUAGES if language != "python"]
 
 SORT_SUM = {
@@ -145,15 +152,16 @@ def stdio_tests(k: int, count: int) -> list[dict[str, str]]:
     return tests
 
 
-def workload(language: str, programs: int, tests: int) -> list[dict[str, Any]]:
-    """Jobs: `programs` distinct stdin/stdout programs and as many harness programs."""
+def workload(language: str, programs: int, tests: int, form: str = "both") -> list[dict[str, Any]]:
+    """Jobs: `programs` distinct stdin/stdout programs and as many harness programs (`form`:
+    both, or only `stdio` or `harness` ones)."""
     jobs: list[dict[str, Any]] = []
     mark = COMMENT[language]
-    for k in range(programs):
+    for k in range(programs if form != "harness" else 0):
         source = f"{SORT_SUM[language]}{mark} variant {k}\n"
         jobs.append({"language": language, "program": source, "tests": stdio_tests(k, tests)})
     program, harness = HARNESS[language]
-    for k in range(programs):
+    for k in range(programs if form != "stdio" else 0):
         jobs.append(
             {
                 "language": language,
@@ -221,18 +229,53 @@ class PlainContainer:
         subprocess.run(["docker", "rm", "-f", self.id], capture_output=True)
 
 
+def timed_rounds(
+    url: str, plain: PlainContainer, jobs: list[dict[str, Any]], workers: int, rounds: int
+) -> tuple[float, int, float, dict[str, Any]]:
+    """Both sides `rounds` times, back to back, alternating which goes first: the sandboxed
+    side's mean wall seconds, fewest tests passed and mean compile seconds, and the plain
+    side's means (its `passed` the fewest, its `errors` the last round's)."""
+    sandbox_runs, plain_runs = [], []
+    for r in range(rounds):
+        if r % 2:
+            plain_runs.append(plain.run(jobs, workers))
+        sandbox_runs.append(sandboxed(url, jobs))
+        if not r % 2:
+            plain_runs.append(plain.run(jobs, workers))
+    base = dict(plain_runs[-1])
+    for key in ("wall_s", "compile_s", "run_s"):
+        base[key] = statistics.mean(run[key] for run in plain_runs)
+    base["passed"] = min(run["passed"] for run in plain_runs)
+    wall = statistics.mean(run[0] for run in sandbox_runs)
+    compiled = statistics.mean(run[2] for run in sandbox_runs)
+    return wall, min(run[1] for run in sandbox_runs), compiled, base
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--programs", type=int, default=12)
     parser.add_argument("--tests", type=int, default=5)
     parser.add_argument("--languages", default=",".join(COMPILED))
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--form", choices=("both", "stdio", "harness"), default="both")
     args = parser.parse_args()
     languages = [name.strip() for name in args.languages.split(",") if name.strip()]
     workers = os.cpu_count() or 1
-    env = {"REWARD_SANDBOX_BACKEND": "docker", "REWARD_SANDBOX_LANGUAGES": ",".join(languages)}
+    images = {FAMILY[language]: f"{PREFIX}{FAMILY[language]}:latest" for language in languages}
+    env = {
+        "REWARD_SANDBOX_BACKEND": "docker",
+        "REWARD_SANDBOX_LANGUAGES": ",".join(languages),
+        "REWARD_SANDBOX_IMAGES": json.dumps(images),
+    }
+    forms = {
+        "both": f"{args.programs} stdin/stdout programs x {args.tests} tests + {args.programs} "
+        "harness programs",
+        "stdio": f"{args.programs} stdin/stdout programs x {args.tests} tests",
+        "harness": f"{args.programs} harness programs",
+    }
     print(
-        f"{args.programs} stdin/stdout programs x {args.tests} tests + {args.programs} harness "
-        f"programs per language; {workers} containers per image, {workers} plain workers"
+        f"{forms[args.form]} per language; {workers} containers per image, {workers} plain "
+        f"workers; mean of {args.rounds} round(s)"
     )
     header = f"{'language':<11} {'sandboxed':>12} {'plain':>12} {'ratio':>7} "
     header += f"{'plain compile share':>20} {'compile s: sandbox / plain':>27}"
@@ -240,15 +283,14 @@ def main() -> None:
     rows = []
     with running_service(timeout_s=180, **env) as url:
         for language in languages:
-            jobs = workload(language, args.programs, args.tests)
+            jobs = workload(language, args.programs, args.tests, args.form)
             total = sum(len(job["tests"]) for job in jobs)
-            warm = workload(language, 2, 1)
-            plain = PlainContainer(f"reward-sandbox-{FAMILY[language]}:latest")  # type: ignore[index]
+            warm = workload(language, 2, 1, args.form)
+            plain = PlainContainer(images[FAMILY[language]])
             try:
                 sandboxed(url, warm)
                 plain.run(warm, workers)
-                wall, passed, compiled = sandboxed(url, jobs)
-                base = plain.run(jobs, workers)
+                wall, passed, compiled, base = timed_rounds(url, plain, jobs, workers, args.rounds)
             finally:
                 plain.close()
             if passed != total or base["passed"] != total:

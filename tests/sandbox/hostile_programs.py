@@ -9,6 +9,7 @@ scores <= 0.
 
 from __future__ import annotations
 
+from tests.sandbox.hostile_js_harness import hacks as js_harness_hacks
 from tests.sandbox.language_programs import HARNESS, WRONG_ADD, fenced
 
 CANARY = "reward-service-canary-5e2a"  # in the service's environment, never a sandbox's
@@ -241,6 +242,16 @@ def node(language: str) -> dict[str, dict]:
     )
     if not typed:  # TypeScript refuses a return outside a function
         items["returning before the harness runs"] = harness(language, f"{wrong}\nreturn;")
+        # each run writes the program into its working directory: one it can't write fails
+        items["its own file replaced by a directory (an infra_error for its next test)"] = {
+            "language": language,
+            "completion": fenced(
+                language,
+                "const fs = require('fs');\nfs.unlinkSync(__filename);\nfs.mkdirSync(__filename);",
+            ),
+            "tests": [{"stdin": "", "stdout": "ok"}, {"stdin": "", "stdout": "ok"}],
+        }
+    items |= {name: hack for name, (hack, _) in js_harness_hacks(language).items()}
     return items
 
 
@@ -377,6 +388,16 @@ def rust() -> dict[str, dict]:
         "rust", '#[cfg_attr(all(), no_mangle)]\npub extern "C" fn main() -> i32 { 0 }\n' + wrong
     )
     return items
+
+
+def honest_twins() -> dict[tuple[str, str], dict]:
+    """(language, attack name) -> the attack's own test with a correct program, where the
+    attack brings a test of its own (the JavaScript and TypeScript harness hacks)."""
+    return {
+        (language, name): twin
+        for language in ("javascript", "typescript")
+        for name, (_, twin) in js_harness_hacks(language).items()
+    }
 
 
 def hostile_programs() -> dict[str, dict[str, dict]]:

@@ -15,12 +15,13 @@ from reward_service.app import create_app
 from reward_service.languages import LANGUAGES
 from tests.conftest import make_settings
 from tests.docker_support import family_image, require_images
-from tests.sandbox.hostile_programs import CANARY, hostile_programs
+from tests.sandbox.hostile_programs import CANARY, honest_twins, hostile_programs
 from tests.sandbox.language_programs import SUM, stdio_item
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 HOSTILE = hostile_programs()
+TWINS = honest_twins()
 CASES = [(language, name) for language, attacks in HOSTILE.items() for name in attacks]
 POOL_SIZE = 2
 FAMILIES = ("cpp", "java", "node", "go", "rust")
@@ -42,9 +43,13 @@ def client() -> Iterator[TestClient]:
         del os.environ["REWARD_TEST_CANARY"]
 
 
-def honest(language: str, k: int) -> dict[str, Any]:
-    """An honest item of its own (distinct, so the sandbox really runs every one)."""
+def honest(language: str, name: str, k: int) -> dict[str, Any]:
+    """An honest item of its own (distinct, so the sandbox really runs every one): the attack's
+    own test with a correct program where it has one, else a stdin/stdout program."""
     marker = "#" if language == "python" else "//"
+    if (language, name) in TWINS:
+        head, tail = TWINS[language, name]["completion"].rsplit("\n```", 1)
+        return {**TWINS[language, name], "completion": f"{head}\n{marker} {k}\n```{tail}"}
     source = f"{SUM[language]}\n{marker} {k}\n"
     return stdio_item(language, source, [(f"{k} 2", f"{k + 2}\n{(k + 2) / 3:.9f}")])
 
@@ -55,7 +60,7 @@ def results(client: TestClient) -> dict[tuple[str, str], tuple[dict[str, Any], d
     name) -> (its result, its neighbour's). One batch for speed; each case is its own test."""
     items = []
     for k, (language, name) in enumerate(CASES):
-        items += [HOSTILE[language][name], honest(language, k)]
+        items += [HOSTILE[language][name], honest(language, name, k)]
     # 5 s, not 2: a fork bomb's kernel work (process teardown in kworkers) falls outside its
     # container's CPU quota, and on 2 cores an honest Node neighbour once needed more than 2 s
     body = {"items": items, "limits": {"timeout_s": 5, "memory_mb": 256}}

@@ -274,9 +274,15 @@ def _child(
             os._exit(127)
         for name, data in files.items():
             path = os.path.join(cwd, name)
-            os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
-            with open(path, "wb") as fh:
-                fh.write(data)
+            try:
+                os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)  # whatever an earlier run left there: a link, a read-only file
+                with open(path, "xb") as fh:
+                    fh.write(data)
+            except OSError as exc:  # a working directory the command's uid made unusable
+                os.write(fail_w, b"cwd: " + str(exc).encode()[:500])
+                os._exit(127)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # the runner ignores it; programs expect it
         try:
             os.execve(argv[0], argv, env)

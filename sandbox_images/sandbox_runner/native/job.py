@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import replace
+from functools import partial
 from typing import NamedTuple
 
 from sandbox_runner.compare import outputs_match
@@ -104,14 +105,14 @@ def run_test(built: Built, test: dict, uid: int, limits: Limits) -> tuple[dict, 
     """One test's result, and the run (None when it could not start: the program had made its
     working directory unusable in an earlier test, which fails this one)."""
     where = "inside" if built.harness else "outside"
+    files = built.encoded_files()
+    start = partial(run, built.argv, uid=uid, cwd=RUN, limits=limits, env=built.env, files=files)
     try:
         if built.harness:
             token = secrets.token_hex(16).encode()
-            handshake = token + built.handshake.encode()
-            ran = run(built.argv, uid=uid, cwd=RUN, limits=limits, env=built.env, token=handshake)
+            ran = start(token=token + built.handshake.encode())
             return {**harness_result(ran, token), "judged_in": where}, ran
-        stdin = input_bytes(test.get("stdin", ""))
-        ran = run(built.argv, uid=uid, cwd=RUN, limits=limits, env=built.env, stdin=stdin)
+        ran = start(stdin=input_bytes(test.get("stdin", "")))
         return {**stdio_result(test, ran), "judged_in": where}, ran
     except ProgramFault as fault:
         return {"status": "runtime_error", "detail": short(str(fault)), "judged_in": where}, None
@@ -182,7 +183,7 @@ def run_checker_job(
     names = [f"{CHECK}/input", f"{CHECK}/output", f"{CHECK}/answer"]
     results = []
     for case in cases:
-        files = {
+        files = built.encoded_files() | {
             os.path.basename(name): input_bytes(text)
             for name, text in zip(
                 names, (case["stdin"], case["output"], case["stdout"]), strict=True

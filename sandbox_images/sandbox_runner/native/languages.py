@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from sandbox_runner import catalogue
-from sandbox_runner.native import sources
+from sandbox_runner.native import js_harness, sources
 from sandbox_runner.native.compile_server import CompileServers, ServerFailed
 from sandbox_runner.native.execute import ENV, Limits, run
 from sandbox_runner.outcome import Watched, ended
@@ -84,8 +84,14 @@ class Built:
     env: dict[str, str] = field(default_factory=lambda: dict(ENV))
     # the program is parsed when a test starts it: a syntax error there is a compile error
     parsed_at_load: bool = False
-    # what the harness's wrapper gets after the token on fd 3 (Node: the job's secret names)
+    # what the harness's wrapper gets after the token on fd 3 (Node: support/harness.js's names)
     handshake: str = ""
+    # files each run writes into its own working directory before it starts (JavaScript: the
+    # program, which needs no compiler, so no build step costs a process per job)
+    files: dict[str, str] = field(default_factory=dict)
+
+    def encoded_files(self) -> dict[str, bytes]:
+        return {name: text.encode("utf-8", "surrogatepass") for name, text in self.files.items()}
 
 
 def which(name: str) -> str:
@@ -283,27 +289,42 @@ def java_packages() -> dict[str, frozenset[str]]:
 
 
 def node_harness(program: str, harness: str | None, typescript: bool) -> tuple[str, str]:
-    """The source to run, and the names support/harness.js must learn (none without a
-    harness): fresh for every job, so a program can't name them."""
+    """The source to run, and what support/harness.js must learn after the token (nothing
+    without a harness): the name of its start function (fresh for every job), the harness
+    function's parameters and the built-in modules it requires (js_harness.py)."""
     if harness is None:
         return program, ""
-    finished, require = f"r{secrets.token_hex(12)}", f"r{secrets.token_hex(12)}"
-    text = sources.js_with_harness(program, harness, finished, require, typescript)
-    return text, f"\n{finished}\n{require}"
+    start = f"r{secrets.token_hex(12)}"
+    built = js_harness.js_with_harness(program, harness, start, typescript)
+    return built.text, f"\n{start}\n{','.join(built.params)}\n{','.join(built.modules)}"
+
+
+HARNESS_JS = f"{SUPPORT}/node/harness.js"
+# A harness run is confined by Node's permission model too: no inspector, native addons, child
+# processes, workers or WASI (each could reach into the process the harness runs in), and files
+# only where a program's are (no /proc/self/mem); symbolic links can't be made.
+NODE_PERMISSIONS = [
+    "--permission",
+    *(f"--allow-fs-read={path}" for path in ("/tmp", "/dev/stdin", "/dev/null", HARNESS_JS)),
+    "--allow-fs-write=/tmp",
+]
 
 
 def node_argv(script: str, harness: bool, memory_mb: int) -> list[str]:
-    preload = ["-r", f"{SUPPORT}/node/harness.js"] if harness else []
+    preload = [*NODE_PERMISSIONS, "-r", HARNESS_JS] if harness else []
     return [which("node"), f"--max-old-space-size={memory_mb}", *preload, script]
 
 
 def build_javascript(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
-    """Nothing to compile: the file is written, and a syntax error shows in the first run (a
-    separate `node --check` would cost a Node start, ~60 ms, per job)."""
+    """Nothing to compile: each run writes the file into its working directory as it starts
+    (a build step that only wrote it would cost a process per job), and a syntax error shows in
+    the first run (a separate `node --check` would cost a Node start, ~40 ms, per job). What a
+    run leaves there is the program's own: the next run replaces the file, and one it can't
+    replace fails that run."""
     text, handshake = node_harness(program, harness, typescript=False)
-    b.check(b.step([which("true")], {"prog.js": text}), "writing the program")
-    argv = node_argv(f"{BUILD}/prog.js", harness is not None, memory_mb)
-    return Built(argv, harness is not None, parsed_at_load=True, handshake=handshake)
+    argv = node_argv("prog.js", harness is not None, memory_mb)
+    files = {"prog.js": text}
+    return Built(argv, harness is not None, parsed_at_load=True, handshake=handshake, files=files)
 
 
 AMBIENT = f"{SUPPORT}/node/ambient.d.ts"

@@ -14,9 +14,8 @@ compilation unit, the program comes first and could redefine what the harness re
   `#[export_name]`, `#[link_section]`, `#![cfg]`) are refused;
 - Java: a program class may not take the name of a class the harness would otherwise get from
   java.lang or a package it imports whole (`class Objects`, `class Math`);
-- JavaScript and TypeScript: the harness's `require` calls go to the preloaded script's own
-  `require` under a name the program can't know, and the harness ends with a call only a
-  harness run to its end makes (support/harness.js freezes node:assert too);
+- JavaScript and TypeScript: the harness closes the file as a function whose free names are
+  the program's functions only (js_harness.py; support/harness.js runs and awaits it);
 - Go: a harness appended to the program's file (MultiPL-E) may use no package name the program
   has taken for something of its own (`var fmt = ...` instead of `import "fmt"`).
 
@@ -241,30 +240,6 @@ def java_shadowed_names(
         for name in set(classes) - harness_types
         if name in visible and re.search(rf"\b{re.escape(name)}\b", harness)
     )
-
-
-# --- JavaScript and TypeScript ------------------------------------------------------------
-
-JS_REQUIRE_CALL = re.compile(r"(?<![\w$.])require(\s*\()")
-
-
-def js_with_harness(
-    program: str, harness: str, finished: str, require: str, typescript: bool
-) -> str:
-    """The program, then the harness with its `require(...)` calls renamed to `require` (the
-    preloaded script's real one, under a name the program can't know), then a call to
-    `finished` that only a harness run to its end reaches (support/harness.js).
-
-    >>> js_with_harness("f = 1", "const a = require('assert');", "F", "R", False)
-    "f = 1\\n;\\nconst a = R('assert');\\n;F();\\n"
-    """
-    body = JS_REQUIRE_CALL.sub(rf"{require}\1", harness)
-    declared = ""
-    if typescript:
-        declared = (
-            f"declare function {require}(id: string): any;\ndeclare function {finished}(): void;\n"
-        )
-    return f"{program}\n;\n{declared}{body}\n;{finished}();\n"
 
 
 # --- Go ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import signal
 import pytest
 from sandbox_runner.native import sources
 from sandbox_runner.native.job import checker_verdict, harness_result, stdio_result
+from sandbox_runner.native.js_harness import js_with_harness
 from sandbox_runner.outcome import Watched as Ran
 
 TOKEN = b"5f0c2b8e"
@@ -104,6 +105,37 @@ def test_go_harness_with_its_own_package_is_a_test_file_beside_the_program() -> 
         "TestA",
         "TestB",
     ]
+
+
+def test_a_js_harness_closes_the_file_as_one_function_of_the_real_builtins_it_names() -> None:
+    harness = "const assert = require('node:assert');\nconsole.assert(JSON.stringify(f()) === '1');"
+    built = js_with_harness("const console = {};\nfunction f() {}", harness, "S", False)
+    program, wrapped = built.text.split("\n;\n")
+    assert program == "const console = {};\nfunction f() {}"  # the program's text, untouched
+    assert wrapped.startswith("S(async function (require, JSON, console) {\n{\n")
+    assert wrapped.endswith(f"{harness}\n}}\n}});\n")  # the file ends with the start call
+    assert (built.params, built.modules) == (["require", "JSON", "console"], ["node:assert"])
+    main = js_with_harness("", "if (require.main === module) test();", "S", False)
+    assert main.params == ["require", "module"]
+
+
+def test_a_ts_harness_keeps_its_types_and_its_top_level_declarations() -> None:
+    harness = (
+        "declare var require: any;\nimport assert from 'node:assert';\n"
+        "import { type T, ok } from 'assert';\nimport 'x';\nassert(Math.max(1, 2) === 2);\n"
+    )
+    text = js_with_harness("", harness, "S", True).text
+    top, body = text.split("S(async function")
+    assert top.splitlines()[2:] == [
+        "declare var require: any;",
+        "import type { T } from 'assert';",
+        "export {};",  # a harness that imported keeps the file a module
+        "declare function S(harness: (...args: any[]) => Promise<unknown>): void;",
+    ]
+    assert body.startswith(" (require: any, Math: typeof globalThis.Math) {")
+    assert "const assert: typeof import('node:assert') = require('node:assert');" in body
+    assert "const ok: (typeof import('assert'))[\"ok\"] = require('assert').ok;" in body
+    assert "require('x');" in body and "import " not in body and "declare" not in body
 
 
 # --- verdicts ----------------------------------------------------------------------------
