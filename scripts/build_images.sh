@@ -18,6 +18,9 @@
 #   scripts/build_images.sh --force         # rebuild even when an image is up to date
 #   scripts/build_images.sh --fetch node    # only fetch the family's registry packages
 #   scripts/build_images.sh --list          # family, image, languages (no Docker needed)
+#   scripts/build_images.sh --service-base  # also an offline base for the service image whose
+#                                           # Python is this machine's (for wheels built here),
+#                                           # tagged reward-sandbox-service-base
 #
 # Idempotent and fast on repeat: an image that already carries the hash of its sources is left
 # alone (well under a second). The offline base (debootstrap of the catalogue's Debian suite +
@@ -54,6 +57,8 @@ force=0
 families=()
 fetch_only=0
 list=0
+service_base=0
+SERVICE_BASE_IMAGE=reward-sandbox-service-base
 family_of_name() {  # a family, or a language of one (any case); empty if neither
   local name="${1,,}" family
   for family in "${ALL_FAMILIES[@]}"; do
@@ -70,6 +75,7 @@ for arg in "$@"; do
     --force) force=1 ;;
     --fetch) fetch_only=1 ;;
     --list) list=1 ;;
+    --service-base) service_base=1 ;;
     -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *)
       family="$(family_of_name "$arg")"
@@ -124,17 +130,18 @@ pick_base() {  # $1: the family's preferred base image
     if [[ "$offline" == no ]]; then log "cannot pull $1"; exit 1; fi
     log "cannot pull $1; falling back to the offline Debian base"
   fi
-  build_offline_base
+  build_offline_base "$SUITE" "$OFFLINE_BASE_IMAGE"
   echo "$OFFLINE_BASE_IMAGE"
 }
 
-build_offline_base() {
-  if have_image "$OFFLINE_BASE_IMAGE"; then return; fi
+build_offline_base() {  # $1: Debian suite, $2: image name
+  local suite="$1" image="$2" rootfs
+  if have_image "$image"; then return; fi
   command -v debootstrap >/dev/null || { log "debootstrap is not installed (apt-get install debootstrap)"; exit 1; }
   rootfs="$(mktemp -d /var/tmp/reward-sandbox-rootfs.XXXXXX)"
   trap 'rm -rf "$rootfs"' EXIT
-  log "debootstrap $SUITE ($DEBIAN_PACKAGES) into $rootfs (~50 s)"
-  if ! debootstrap --variant=minbase --include="$DEBIAN_PACKAGES" "$SUITE" "$rootfs" \
+  log "debootstrap $suite ($DEBIAN_PACKAGES) into $rootfs (~50 s)"
+  if ! debootstrap --variant=minbase --include="$DEBIAN_PACKAGES" "$suite" "$rootfs" \
       "$DEBIAN_MIRROR" >"$rootfs.log" 2>&1; then
     tail -n 20 "$rootfs.log" >&2
     log "debootstrap failed (full log: $rootfs.log)"
@@ -143,11 +150,29 @@ build_offline_base() {
   rm -f "$rootfs.log"
   # apt caches are dead weight in an image
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  log "docker import -> $OFFLINE_BASE_IMAGE"
+  log "docker import -> $image"
   tar -C "$rootfs" -c . | docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' \
-    - "$OFFLINE_BASE_IMAGE" >/dev/null
+    - "$image" >/dev/null
+  rm -rf "$rootfs"
+  trap - EXIT
+}
+
+# The service image installs wheels built on this machine, so its Python must be this one's:
+# the Debian suite that carries it (bookworm 3.11, trixie 3.13).
+build_service_base() {
+  local version suite
+  version="$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+  case "$version" in
+    3.11) suite=bookworm ;;
+    3.13) suite=trixie ;;
+    *) log "no Debian suite carries Python $version (bookworm: 3.11, trixie: 3.13): build the service"
+       log "on python:$version-slim online, or build the wheels with one of those"; exit 1 ;;
+  esac
+  build_offline_base "$suite" "reward-sandbox-base:$suite"
+  docker tag "reward-sandbox-base:$suite" "$SERVICE_BASE_IMAGE"
+  log "$SERVICE_BASE_IMAGE is reward-sandbox-base:$suite (Python $version, as $PYTHON)"
 }
 
 build_family() {
@@ -177,3 +202,6 @@ build_family() {
 for family in "${families[@]}"; do
   build_family "$family"
 done
+if [[ "$service_base" == 1 ]]; then
+  build_service_base
+fi

@@ -73,7 +73,7 @@ def base_python(image: str) -> str:
 
 def test_readme_offline_block_is_the_three_steps() -> None:
     lines = readme_offline_commands()
-    assert lines[0] == "bash scripts/build_images.sh --offline"
+    assert lines[0] == "bash scripts/build_images.sh --offline --service-base"
     assert lines[1].startswith("pip wheel --wheel-dir build/wheels . ") and "setuptools" in lines[1]
     assert lines[2].endswith("docker compose up --build reward_service")
 

@@ -33,7 +33,8 @@ Modules, one concept each:
 | `program_process`, `judging` | the runner's side of a program process, and of the judge |
 | `stdio`, `fresh` | the runner's side of a stdin/stdout test, and of a fresh test child |
 | `program`, `child` | what runs in a program process, and in a fresh test child |
-| `judge`, `calls`, `bridge` | the judge, its end of the bridge, and the plain-data codec |
+| `judge`, `calls` | the judge, and its end of the bridge |
+| `stand_ins`, `bridge` | the judge's stand-ins for what stays in the program, the codec |
 | `plan`, `ahead` | where a test is judged, and which calls it will make |
 | `zygote`, `reset`, `compare` | forking program processes, the reset between jobs, stdout rules |
 | `native/` | the compiled languages' runner: `main` (PID 1), `job`, `execute` (one command), |

@@ -43,9 +43,10 @@ import types
 from collections.abc import Callable, Sequence
 
 from sandbox_runner import ahead, bridge, framing, plan
-from sandbox_runner.calls import Bridge, ProgramExit, Stub
+from sandbox_runner.calls import Bridge, ProgramExit
 from sandbox_runner.confine import close_all_but, drop_privileges
 from sandbox_runner.plan import by_source
+from sandbox_runner.stand_ins import Stub
 from sandbox_runner.text import describe
 
 REPORT_S = 0.005  # reports held at most this long while the judge works

@@ -99,7 +99,7 @@ def test_what_is_not_plain_data_fails_the_test_even_when_it_is_swallowed() -> No
     assert judged(source, "assert f() == 1") == {
         "status": "failed",
         "detail": "the test compared an E that f returned, which is not plain data (only its "
-        "truth, str() and type cross)",
+        "truth, str, length and items cross)",
     }
     swallowed = "try:\n    assert f() == 1\nexcept BaseException:\n    pass\n"
     assert judged(source, swallowed)["status"] == "failed"
