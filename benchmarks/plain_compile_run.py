@@ -58,7 +58,9 @@ def plan(job: dict, workdir: str) -> tuple[list[list[str]], list[str]]:
     if language in ("c", "cpp"):
         name = f"prog.{language}"
         write(name, text)
+        std = f"-std={catalogue.setting(language, 'dialect')}"
         compiler = [catalogue.setting(language, "compiler"), *catalogue.setting(language, "flags")]
+        compiler.append(std)
         return [[*compiler, "-o", "prog", name, "-lm"]], ["./prog"]
     if language == "java":
         name = public_class(text)
@@ -83,7 +85,7 @@ def plan(job: dict, workdir: str) -> tuple[list[list[str]], list[str]]:
     if language == "rust":
         write("prog.rs", text)
         test = ["--test"] if harness is not None and "#[test]" in harness else []
-        edition = catalogue.setting("rust", "edition")
+        edition = catalogue.setting("rust", "dialect")
         return [["rustc", "-O", "--edition", edition, *test, "-o", "prog", "prog.rs"]], ["./prog"]
     raise ValueError(f"unknown language {language}")
 
