@@ -143,6 +143,11 @@ def test_dialects_and_judge_conventions_are_the_defaults() -> None:
     assert catalogue.setting("c", "dialect") == "gnu23"
     assert catalogue.setting("cpp", "dialect") == "gnu++23"
     assert catalogue.setting("rust", "dialect") == "2021"
+    # stdin/stdout programs keep -O (time limits); a harness build's lower opt-level keeps
+    # -O's semantics: integer overflow wraps and debug assertions are off
+    assert catalogue.setting("rust", "program_flags") == ["-O"]
+    harness = " ".join(catalogue.setting("rust", "harness_flags"))
+    assert "debug-assertions=off" in harness and "overflow-checks=off" in harness
     options = recipes.TSCONFIG["compilerOptions"]
     assert options["lib"] == ["es2023"] and options["types"] == ["node"]
     assert version(options["target"].removeprefix("es")) >= (2022,)
