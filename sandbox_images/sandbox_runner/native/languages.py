@@ -233,6 +233,8 @@ def build_c_family(
         # bits/stdc++.h precompiled with these flags for some dialects (prepare.py): g++ takes
         # the one made for this dialect, and parses the header itself for any other
         flags += ["-I", f"{SUPPORT}/pch"]
+        if sources.stdcpp_after_includes(program):  # MultiPL-E's <assert.h> first
+            flags += ["-include", sources.STDCPP]
     libs = ["-lm"]
     if harness is None:
         b.check(b.step([compiler, *flags, "-o", "prog", name, *libs], {name: program}))

@@ -74,12 +74,16 @@ def prepare_cpp() -> dict:
         if "stdc++.h" in files and root.endswith("/bits")
     ]
     # one precompiled header per dialect the catalogue names, in a directory g++ searches for
-    # the one valid for the program's flags (any other dialect parses the header itself)
+    # the one valid for the program's flags (any other dialect parses the header itself), and
+    # the header beside them: a program that includes it again after `-include`
+    # (languages.py) reads it from there
     target = f"{SUPPORT}/pch/bits/stdc++.h.gch"
     for dialect in catalogue.setting("cpp", "precompiled") if found else ():
         os.makedirs(target, exist_ok=True)
         flags = [*catalogue.setting("cpp", "flags"), f"-std={dialect}"]
         sh(gxx, *flags, "-x", "c++-header", found[0], "-o", f"{target}/{dialect}.gch")
+    if found:
+        os.symlink(found[0], f"{SUPPORT}/pch/bits/stdc++.h")
     c_version, cpp_version = (
         first_version(sh(gcc, "--version")),
         first_version(sh(gxx, "--version")),
