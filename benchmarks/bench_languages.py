@@ -1,7 +1,7 @@
 """Every compiled language through /code, beside the same compile-and-run done unsandboxed.
 
     python benchmarks/bench_languages.py [--programs 12] [--tests 5] [--languages c,cpp,...]
-        [--rounds 1] [--form both|stdio|harness]
+        [--rounds 1] [--form both|stdio|harness] [--plain-flags sandbox|person]
 
 For each language, in one run on the same machine:
 - sandboxed: `--programs` distinct honest programs in the stdin/stdout form (`--tests` tests
@@ -9,9 +9,11 @@ For each language, in one run on the same machine:
   function and a HumanEval-X-style test harness), in one POST /code to a real service (a uvicorn
   subprocess, one warm pool per image, pool size = CPU count);
 - unsandboxed: the same programs and tests compiled and run the plain way (`g++ -O2`, `javac` +
-  `java`, `go build`/`go test -c`, `rustc -O`, `tsc` + `node`; benchmarks/plain_compile_run.py)
+  `java`, `go build`/`go test -c`, `rustc`, `tsc` + `node`; benchmarks/plain_compile_run.py)
   with as many at a time as the service has containers, inside a plain container of the same
-  image (no limits, no uids, no pool), so both sides use the same toolchain versions.
+  image (no limits, no uids, no pool, /tmp a tmpfs as the sandbox's is), so both sides use the
+  same toolchain versions and flags (the catalogue's; `--plain-flags person`: Rust as a
+  person's `rustc -O`, with rustc's own codegen and linker defaults).
 Both sides run once untimed first (the JIT, Go's build cache and the page cache are warm for
 both); `--rounds N` times each side N times, back to back and alternating which goes first, and
 reports the means (on a machine others share, one round is at the mercy of their load);
@@ -207,12 +209,16 @@ def sandboxed(url: str, jobs: list[dict[str, Any]]) -> tuple[float, int, float]:
 
 
 class PlainContainer:
-    """A container of the language's image with no limits, for the unsandboxed runs."""
+    """A container of the language's image with no limits, for the unsandboxed runs; `flags`:
+    Rust's, the sandbox's or a person's (plain_compile_run.py)."""
 
-    def __init__(self, image: str) -> None:
+    def __init__(self, image: str, flags: str = "sandbox") -> None:
+        self.flags = flags
         self.id = subprocess.check_output(
-            ["docker", "run", "-d", "--rm", "--entrypoint", "sleep", image, "infinity"], text=True
-        ).strip()
+            # /tmp a tmpfs, as the sandbox's build and run directories are
+            ["docker", "run", "-d", "--rm", "--tmpfs", "/tmp:exec", "--entrypoint", "sleep", image,
+             "infinity"], text=True,
+        ).strip()  # fmt: skip
         subprocess.run(["docker", "cp", PLAIN, f"{self.id}:/plain.py"], check=True)
 
     def run(self, jobs: list[dict[str, Any]], workers: int) -> dict[str, Any]:
@@ -221,7 +227,8 @@ class PlainContainer:
             fh.flush()
             subprocess.run(["docker", "cp", fh.name, f"{self.id}:/jobs.json"], check=True)
         command = ["docker", "exec", self.id, "python3", "/plain.py", "/jobs.json"]
-        out = subprocess.check_output([*command, "--workers", str(workers)], text=True)
+        options = ["--workers", str(workers), "--flags", self.flags]
+        out = subprocess.check_output([*command, *options], text=True)
         result: dict[str, Any] = json.loads(out)
         return result
 
@@ -258,6 +265,12 @@ def main() -> None:
     parser.add_argument("--languages", default=",".join(COMPILED))
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--form", choices=("both", "stdio", "harness"), default="both")
+    parser.add_argument(
+        "--plain-flags",
+        choices=("sandbox", "person"),
+        default="sandbox",
+        help="the plain side's Rust flags: the sandbox's (default), or a person's `rustc -O`",
+    )
     args = parser.parse_args()
     languages = [name.strip() for name in args.languages.split(",") if name.strip()]
     workers = os.cpu_count() or 1
@@ -286,7 +299,7 @@ def main() -> None:
             jobs = workload(language, args.programs, args.tests, args.form)
             total = sum(len(job["tests"]) for job in jobs)
             warm = workload(language, 2, 1, args.form)
-            plain = PlainContainer(images[FAMILY[language]])
+            plain = PlainContainer(images[FAMILY[language]], args.plain_flags)
             try:
                 sandboxed(url, warm)
                 plain.run(warm, workers)

@@ -1,13 +1,15 @@
 """The unsandboxed side of bench_languages.py: compile and run jobs the plain way a person would
-(`g++ -O2 prog.cpp && ./prog < input`, `javac` then `java`, `go build`/`go test`, `rustc -O`,
+(`g++ -O2 prog.cpp && ./prog < input`, `javac` then `java`, `go build`/`go test`, `rustc`,
 `tsc` then `node`), no limits, no uids, no pool, `--workers` jobs at a time.
 
-    python3 plain_compile_run.py JOBS.json --workers 2
+    python3 plain_compile_run.py JOBS.json --workers 2 [--flags sandbox|person]
 
 Runs inside a plain container of the language's own image (`docker exec`), so both sides use
 the same toolchain versions, and the same flags: the image's language catalogue
-(/opt/sandbox/sandbox_runner/catalogue.py). Standard library only. Prints one JSON object: the
-wall time, the seconds spent compiling and running, and how many tests passed.
+(/opt/sandbox/sandbox_runner/catalogue.py), Rust's codegen flags included (`--flags person`:
+Rust as `rustc -O` instead, with the linker and codegen defaults). Standard library only. Prints
+one JSON object: the wall time, the seconds spent compiling and running, and how many tests
+passed.
 """
 
 from __future__ import annotations
@@ -46,6 +48,17 @@ def public_class(text: str) -> str:
     return found.group(1) if found else "Main"
 
 
+FLAGS = "sandbox"  # or "person": `rustc -O` (--flags)
+
+
+def rust_flags(harness: str | None) -> list[str]:
+    """The sandbox's (the catalogue's, as native/languages.py compiles), or a person's `-O`."""
+    if FLAGS == "person":
+        return ["-O"]
+    kind = "program_flags" if harness is None else "harness_flags"
+    return ["-A", "warnings", *catalogue.setting("rust", "flags"), *catalogue.setting("rust", kind)]
+
+
 def plan(job: dict, workdir: str) -> tuple[list[list[str]], list[str]]:
     """Files written into `workdir`; (compile commands, run command)."""
     language, program, harness = job["language"], job["program"], job.get("harness")
@@ -58,7 +71,9 @@ def plan(job: dict, workdir: str) -> tuple[list[list[str]], list[str]]:
     if language in ("c", "cpp"):
         name = f"prog.{language}"
         write(name, text)
+        std = f"-std={catalogue.setting(language, 'dialect')}"
         compiler = [catalogue.setting(language, "compiler"), *catalogue.setting(language, "flags")]
+        compiler.append(std)
         return [[*compiler, "-o", "prog", name, "-lm"]], ["./prog"]
     if language == "java":
         name = public_class(text)
@@ -83,8 +98,8 @@ def plan(job: dict, workdir: str) -> tuple[list[list[str]], list[str]]:
     if language == "rust":
         write("prog.rs", text)
         test = ["--test"] if harness is not None and "#[test]" in harness else []
-        edition = catalogue.setting("rust", "edition")
-        return [["rustc", "-O", "--edition", edition, *test, "-o", "prog", "prog.rs"]], ["./prog"]
+        rustc = ["rustc", "--edition", catalogue.setting("rust", "dialect"), *rust_flags(harness)]
+        return [[*rustc, *test, "-o", "prog", "prog.rs"]], ["./prog"]
     raise ValueError(f"unknown language {language}")
 
 
@@ -119,7 +134,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("jobs")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--flags", choices=("sandbox", "person"), default="sandbox")
     args = parser.parse_args()
+    global FLAGS
+    FLAGS = args.flags
     with open(args.jobs) as fh:
         jobs = json.load(fh)
     started = time.perf_counter()

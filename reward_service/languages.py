@@ -1,8 +1,9 @@
-"""The languages /code runs: their names and aliases, fence tags, and the image each runs in.
+"""The languages /code runs: their names and aliases, fence tags, the image each runs in, and
+the dialects an item may choose.
 
-One catalogue for the request schema (names and aliases), the code reward (which fenced block is
-the program) and the sandbox (which image, so which warm pool, a language's jobs go to). C and C++
-share an image (GCC), as do JavaScript and TypeScript (Node.js).
+One catalogue for the request schema (names, aliases and dialects), the code reward (which fenced
+block is the program) and the sandbox (which image, so which warm pool, a language's jobs go to).
+C and C++ share an image (GCC), as do JavaScript and TypeScript (Node.js).
 
 >>> canonical_language("C++")
 'cpp'
@@ -12,6 +13,8 @@ share an image (GCC), as do JavaScript and TypeScript (Node.js).
 Traceback (most recent call last):
 ...
 ValueError: unknown language 'cobol'; supported: python, c, cpp, java, ... (aliases: py, ...)
+>>> DIALECTS["rust"], DEFAULT_DIALECT["cpp"]
+(('2015', '2018', '2021', '2024'), 'gnu++23')
 """
 
 from __future__ import annotations
@@ -80,3 +83,34 @@ def _canonical(value: object) -> object:
 
 # a request field naming a language: any case, aliases accepted, unknown names a clear 422
 LanguageName = Annotated[Language, BeforeValidator(_canonical)]
+
+# The dialects an item may choose: `std` for C and C++ (GCC's -std), `edition` for Rust; the
+# defaults are what current judges use. The image's language catalogue names the same ones
+# (sandbox_images/sandbox_runner/catalogue.json; tests/sandbox_images/sandbox_runner/
+# test_catalogue.py fails when they differ).
+CStd = Literal["c99", "c11", "c17", "c23", "gnu99", "gnu11", "gnu17", "gnu23"]
+CppStd = Literal[
+    "c++11", "c++14", "c++17", "c++20", "c++23",
+    "gnu++11", "gnu++14", "gnu++17", "gnu++20", "gnu++23",
+]  # fmt: skip
+Std = Literal[CStd, CppStd]
+RustEdition = Literal["2015", "2018", "2021", "2024"]
+DIALECTS: dict[Language, tuple[str, ...]] = {
+    "c": get_args(CStd),
+    "cpp": get_args(CppStd),
+    "rust": get_args(RustEdition),
+}
+DEFAULT_DIALECT: dict[Language, str] = {"c": "gnu23", "cpp": "gnu++23", "rust": "2021"}
+
+
+def _dialect_text(value: object) -> object:
+    """`"C++17"` and `2018` (JSON's number) as the catalogue spells them."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+# request fields naming a dialect: any case; an edition may be a number; anything else a 422
+# that lists the choices
+StdName = Annotated[Std, BeforeValidator(_dialect_text)]
+EditionName = Annotated[RustEdition, BeforeValidator(_dialect_text)]

@@ -60,6 +60,8 @@ CODE_TEST_FIELDS = frozenset(
         "deadline_s",
         "calls",
         "call_check",
+        "std",
+        "edition",
     }
 )
 # fields holding JSON data (a list), which datasets often keep as JSON text

@@ -99,6 +99,7 @@ def build_job(item: CodeItem, program: str, limits: SandboxLimits) -> Job:
         stop_on_first_failure=item.stop_on_first_failure,
         deadline_s=item.deadline_s,
         call_check=item.call_check,
+        dialect=item.dialect,
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from reward_service import plain_data
-from reward_service.languages import LanguageName
+from reward_service.languages import DEFAULT_DIALECT, DIALECTS, EditionName, LanguageName, StdName
 from reward_service.rewards.code import CodeGrade, ItemStatus
 from reward_service.rewards.code_checker import CheckerSpec
 from reward_service.sandbox.base import (
@@ -139,6 +139,38 @@ class CodeTestFields(BaseModel):
         "in the program's interpreter (needed when a test uses the program's objects); `auto` "
         "decides from each test's text.",
     )
+    std: StdName | None = Field(
+        None,
+        description="C and C++: the language standard, as GCC's -std (C: c99, c11, c17, c23 and "
+        "their gnu variants, default gnu23; C++: c++11, c++14, c++17, c++20, c++23 and their gnu "
+        "variants, default gnu++23). Old datasets written for C++17 or earlier: see the README.",
+    )
+    edition: EditionName | None = Field(
+        None, description="Rust: the edition, 2015, 2018, 2021 (the default) or 2024."
+    )
+
+    @model_validator(mode="after")
+    def _dialect_fits_language(self) -> CodeTestFields:
+        for field, chosen in (("std", self.std), ("edition", self.edition)):
+            if chosen is None or chosen in DIALECTS.get(self.language, ()):
+                continue
+            if field == "std" and self.language in ("c", "cpp"):
+                wanted = "C++" if self.language == "cpp" else "C"
+                raise ValueError(
+                    f"`std` {chosen} is not a {wanted} standard; choose one of "
+                    f"{', '.join(DIALECTS[self.language])}"
+                )
+            applies = "C and C++ items" if field == "std" else "Rust items"
+            own = {"rust": "Rust's is `edition`", "c": "C's is `std`", "cpp": "C++'s is `std`"}
+            hint = f"; {own[self.language]}" if self.language in own else ""
+            raise ValueError(f"`{field}` applies to {applies}, not to {self.language}{hint}")
+        return self
+
+    @property
+    def dialect(self) -> str | None:
+        """The dialect the item chose (`std` or `edition`), None for its language's default."""
+        chosen = self.std or self.edition
+        return None if chosen == DEFAULT_DIALECT.get(self.language) else chosen
 
 
 class CodeItem(CodeTestFields):

@@ -168,7 +168,7 @@ async def openrlhf_code(
 ) -> OpenRLHFResponse:
     """Labels are JSON objects (or JSON text) with the /code test fields: `{"tests": [...]}`
     (asserts or stdin/stdout pairs) or `{"test": ..., "entry_point": ...}`, plus `isolation`,
-    `judge_in`, `setup` as in /code."""
+    `judge_in`, `setup`, `language`, `std`, `edition` as in /code."""
     check_batch_size(len(body.query), settings)
     try:
         limits = resolve_limits(settings, CodeLimits(timeout_s=timeout_s, memory_mb=memory_mb))

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reward_service.languages import Language
+from reward_service.languages import DIALECTS, Language
 
 # `skipped`: not run (an earlier failure with `stop_on_first_failure`, or the item's deadline)
 TestStatus = Literal[
@@ -107,7 +107,8 @@ class ProgramTest(BaseModel):
 class Job(BaseModel):
     """One program and its tests, in `language`. `fresh` asks for a container of its own
     (slower, paranoid); `isolation`, `judge_in` and `entry_point` are the /code item's (see
-    CodeTestFields). A `checker` job's program is an item's checker and its tests are cases."""
+    CodeTestFields); `dialect` is the item's `std` (C, C++) or `edition` (Rust), None for the
+    language's default. A `checker` job's program is an item's checker and its tests are cases."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -123,9 +124,16 @@ class Job(BaseModel):
     stop_on_first_failure: bool = False
     deadline_s: DeadlineS | None = None
     call_check: str | None = None
+    dialect: str | None = None
+
+    @model_validator(mode="after")
+    def _known_dialect(self) -> Job:
+        if self.dialect is not None and self.dialect not in DIALECTS.get(self.language, ()):
+            raise ValueError(f"{self.language} has no dialect {self.dialect!r}")
+        return self
 
     def key(self) -> str:
-        """Identity for deduplication: identical program, tests and limits run once."""
+        """Identity for deduplication: identical program, dialect, tests and limits run once."""
         # pydantic's own serializer: fields in declaration order, so equal jobs give equal bytes
         try:
             payload = self.model_dump_json(exclude={"fresh"}).encode()

@@ -1,10 +1,11 @@
 """The frames exchanged with the in-container runner (sandbox_images/sandbox_runner).
 
 A job goes out as `{"id", "language", "kind", "program", "tests", "limits", "isolation",
-"judge_in", "entry_point", "stop_on_first_failure", "deadline_s", "call_check"}`, `limits` carrying
-`SandboxLimits`' fields under their own names. The runner answers `{"id", "tests", "clean",
-"elapsed_ms"}` (plus `compile_ms` for a compiled language), or `{"id", "error"}` when its own
-side failed before the program ran.
+"judge_in", "entry_point", "stop_on_first_failure", "deadline_s", "call_check",
+"dialect"}`, `limits` carrying `SandboxLimits`' fields under their own names, `dialect`
+the C/C++ standard or Rust edition (null: the language's default). The runner answers
+`{"id", "tests", "clean", "elapsed_ms"}` (plus `compile_ms` for a compiled language), or
+`{"id", "error"}` when its own side failed before the program ran.
 `RunnerReply.parse` is the one place a reply is read; anything malformed is a lost container
 (recycled, the job retried).
 """
@@ -34,6 +35,7 @@ def job_frame(job: Job, job_id: str) -> dict[str, Any]:
         "stop_on_first_failure": job.stop_on_first_failure,
         "deadline_s": job.deadline_s,
         "call_check": job.call_check,
+        "dialect": job.dialect,
     }
 
 

@@ -6,7 +6,8 @@ Frames on the attach stream (`framing.py`):
     first, the runner's hello: {"ready": true, "uid": int, "toolchain": {language: version}}
     in:   a job   {JOB_KEYS}, `limits` carrying LIMITS (and COMPILE_LIMITS) under these names,
                   each test {"code"}, {"stdin", "stdout", "compare"} (a checker case: "output")
-                  or {"call": {"args", "kwargs", "expected"}} (plain-data trees, `bridge.py`)
+                  or {"call": {"args", "kwargs", "expected"}} (plain-data trees, `bridge.py`);
+                  `dialect`: the C/C++ -std or Rust edition the item chose (null: the default)
     out:  a reply {REPLY_KEYS}, one result per test with RESULT_KEYS, or {"id", "error", "clean"}
           when our side failed before the program ran (the service retries elsewhere)
 """
@@ -26,6 +27,7 @@ JOB_KEYS = (
     "stop_on_first_failure",
     "deadline_s",
     "call_check",
+    "dialect",
 )
 # a job's limits: the service's SandboxLimits fields, under the same names
 LIMITS = ("timeout_s", "memory_mb", "output_bytes", "processes", "file_size_mb")

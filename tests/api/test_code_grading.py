@@ -64,3 +64,22 @@ async def test_a_raising_backend_gives_infra_errors_not_scores() -> None:
     item = CodeItem(completion=ADD, tests=["assert 1"])
     (result,) = await grade_code_items(Broken(), [item], SandboxLimits())
     assert (result.status, result.reward) == ("infra_error", None)
+
+
+def test_the_dialect_travels_with_the_job_and_is_part_of_its_identity() -> None:
+    limits = SandboxLimits()
+    stdio = [{"stdin": "", "stdout": ""}]
+
+    def job(**fields: object) -> str | None:
+        item = CodeItem.model_validate(
+            {"completion": ADD, "language": "cpp", "tests": stdio, **fields}
+        )
+        return build_job(item, "p", limits).dialect
+
+    assert (job(), job(std="gnu++23"), job(std="c++17")) == (None, None, "c++17")
+    items = [
+        CodeItem.model_validate({"completion": ADD, "language": "cpp", "tests": stdio, **f})
+        for f in ({}, {"std": "gnu++23"}, {"std": "c++17"})
+    ]
+    keys = [build_job(item, "p", limits).key() for item in items]
+    assert keys[0] == keys[1] != keys[2]  # the default named or not runs once; c++17 apart

@@ -30,13 +30,17 @@ SAMPLES: dict[str, Any] = {
     "deadline_s": 12.5,
     "calls": [{"args": [1, {"t": [2]}], "kwargs": {}, "expected": 3}],
     "call_check": "def check(out, expected, args):\n    return out == expected\n",
+    "std": "c++17",
+    "edition": "2018",
 }
+# what a field needs beside it: a dialect is its language's
+NEEDS: dict[str, dict[str, Any]] = {"std": {"language": "cpp"}, "edition": {"language": "rust"}}
 
 
 def row_with(name: str) -> dict[str, Any]:
     if name in ("test", "entry_point"):
         return {"test": SAMPLES["test"], "entry_point": SAMPLES["entry_point"]}
-    return {"tests": ["assert 1"], name: SAMPLES[name]}
+    return {"tests": ["assert 1"], **NEEDS.get(name, {}), name: SAMPLES[name]}
 
 
 def test_every_service_field_has_a_sample() -> None:

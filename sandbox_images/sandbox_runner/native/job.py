@@ -76,7 +76,9 @@ def run_program_job(
     uid = ids.program
     builder = Builder(ids.build, languages.compile_limits(limits), servers=servers)
     try:
-        built = languages.build(language, job["program"], harness, builder, limits["memory_mb"])
+        built = languages.build(
+            language, job["program"], harness, builder, limits["memory_mb"], job.get("dialect")
+        )
     except BuildFailed as failed:
         load = {"status": failed.status, "detail": failed.detail, "phase": "compile"}
         return [dict(load, judged_in="outside") for _ in tests], builder.elapsed_s * 1000

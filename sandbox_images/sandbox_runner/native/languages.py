@@ -28,7 +28,7 @@ from sandbox_runner import catalogue
 from sandbox_runner.native import js_harness, sources
 from sandbox_runner.native.compile_server import CompileServers, ServerFailed
 from sandbox_runner.native.execute import ENV, Limits, run
-from sandbox_runner.outcome import Watched, ended
+from sandbox_runner.outcome import HarnessError, Watched, ended
 
 BUILD = "/tmp/build"
 RUN = "/tmp/run"
@@ -199,20 +199,42 @@ def compile_limits(job_limits: dict) -> Limits:
 # --- one recipe per language ---------------------------------------------------------------
 
 
-def build(language: str, program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
+def build(
+    language: str,
+    program: str,
+    harness: str | None,
+    b: Builder,
+    memory_mb: int,
+    dialect: str | None = None,
+) -> Built:
+    """`dialect`: the job's C/C++ standard or Rust edition (None: the catalogue's default)."""
     recipe = RECIPES[language]
-    return recipe(program, harness, b, memory_mb)
+    if dialect is None:
+        return recipe(program, harness, b, memory_mb)
+    if dialect not in catalogue.get(f"languages.{language}").get("dialects", ()):
+        raise HarnessError(f"this image has no {language} dialect {dialect!r}")
+    return recipe(program, harness, b, memory_mb, dialect=dialect)
 
 
-def build_c_family(program: str, harness: str | None, b: Builder, cpp: bool) -> Built:
+def dialect_of(language: str, dialect: str | None) -> str:
+    return dialect or catalogue.setting(language, "dialect")
+
+
+def build_c_family(
+    program: str, harness: str | None, b: Builder, cpp: bool, dialect: str | None
+) -> Built:
     name = "prog.cpp" if cpp else "prog.c"
     language = "cpp" if cpp else "c"
     compiler = which(catalogue.setting(language, "compiler"))
-    # the catalogue's dialect (gnu23, gnu++23) and ONLINE_JUDGE, as judges compile; no -pipe:
-    # cc1 and as running at once on a container's one-CPU quota are throttled
-    flags = list(catalogue.setting(language, "flags"))
-    if cpp and os.path.isdir(f"{SUPPORT}/pch"):  # bits/stdc++.h, precompiled with these flags
+    # the item's dialect (the catalogue's default: gnu23, gnu++23) and ONLINE_JUDGE, as judges
+    # compile; no -pipe: cc1 and as running at once on a container's one-CPU quota are throttled
+    flags = [*catalogue.setting(language, "flags"), f"-std={dialect_of(language, dialect)}"]
+    if cpp and os.path.isdir(f"{SUPPORT}/pch"):
+        # bits/stdc++.h precompiled with these flags for some dialects (prepare.py): g++ takes
+        # the one made for this dialect, and parses the header itself for any other
         flags += ["-I", f"{SUPPORT}/pch"]
+        if sources.stdcpp_after_includes(program):  # MultiPL-E's <assert.h> first
+            flags += ["-include", sources.STDCPP]
     libs = ["-lm"]
     if harness is None:
         b.check(b.step([compiler, *flags, "-o", "prog", name, *libs], {name: program}))
@@ -224,12 +246,16 @@ def build_c_family(program: str, harness: str | None, b: Builder, cpp: bool) -> 
     return Built([f"{BUILD}/prog"], harness=True)
 
 
-def build_c(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
-    return build_c_family(program, harness, b, cpp=False)
+def build_c(
+    program: str, harness: str | None, b: Builder, memory_mb: int, dialect: str | None = None
+) -> Built:
+    return build_c_family(program, harness, b, cpp=False, dialect=dialect)
 
 
-def build_cpp(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
-    return build_c_family(program, harness, b, cpp=True)
+def build_cpp(
+    program: str, harness: str | None, b: Builder, memory_mb: int, dialect: str | None = None
+) -> Built:
+    return build_c_family(program, harness, b, cpp=True, dialect=dialect)
 
 
 def build_java(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
@@ -485,14 +511,23 @@ func main() {{
 """
 
 
-def build_rust(program: str, harness: str | None, b: Builder, memory_mb: int) -> Built:
-    # no warnings (the detail of a failure shows errors only); no debug info: 1/4 the size
-    edition = catalogue.setting("rust", "edition")
-    rustc = [which("rustc"), "-O", "--edition", edition, "-A", "warnings", "-C", "strip=debuginfo"]
-    rustc += ["-o", "prog"]
+def build_rust(
+    program: str, harness: str | None, b: Builder, memory_mb: int, dialect: str | None = None
+) -> Built:
+    """The catalogue's flags: one codegen unit (a container has one CPU: parallel codegen only
+    adds work), no debug info (1/4 the size) and mold, a faster linker; stdin/stdout programs
+    (and checkers) at -O, for their time limits; harness programs, which are compile-bound,
+    with the catalogue's `harness_flags` (a lower opt-level, Rust's semantics unchanged:
+    no overflow checks or debug assertions, as at -O)."""
+    # no warnings: the detail of a failure shows errors only
+    edition = dialect_of("rust", dialect)
+    rustc = [which("rustc"), "--edition", edition, "-A", "warnings"]
+    rustc += [*catalogue.setting("rust", "flags"), "-o", "prog"]
     if harness is None:
-        b.check(b.step([*rustc, "prog.rs"], {"prog.rs": program}))
+        optimised = catalogue.setting("rust", "program_flags")
+        b.check(b.step([*rustc, *optimised, "prog.rs"], {"prog.rs": program}))
         return Built([f"{BUILD}/prog"])
+    rustc += catalogue.setting("rust", "harness_flags")
     refusal = sources.rust_refusal(program)
     if refusal is not None:
         raise BuildFailed("runtime_error", refusal)

@@ -4,7 +4,8 @@ Makes what the runner needs at run time under /opt/sandbox/support, once, while 
 built (the root filesystem is read-only in a sandbox):
 - cpp: the harness wrapper object (wrap_main.o), the launcher (launch.c: tests start through
   posix_spawn) and bits/stdc++.h precompiled with the flags programs are compiled with (the
-  catalogue's, so g++ then reads one file instead of parsing 50 000 lines);
+  catalogue's, for each dialect its `precompiled` names, the default among them, so g++ then
+  reads one file instead of parsing 50 000 lines);
 - rust: the harness wrapper object and the launcher;
 - java: RewardMain.class, the warm javac (JavacServer.class), and java.base's packages with
   their class names (to refuse a program class that hides one the harness uses);
@@ -72,17 +73,17 @@ def prepare_cpp() -> dict:
         for root, _, files in os.walk("/usr/include")
         if "stdc++.h" in files and root.endswith("/bits")
     ]
+    # one precompiled header per dialect the catalogue names, in a directory g++ searches for
+    # the one valid for the program's flags (any other dialect parses the header itself), and
+    # the header beside them: a program that includes it again after `-include`
+    # (languages.py) reads it from there
+    target = f"{SUPPORT}/pch/bits/stdc++.h.gch"
+    for dialect in catalogue.setting("cpp", "precompiled") if found else ():
+        os.makedirs(target, exist_ok=True)
+        flags = [*catalogue.setting("cpp", "flags"), f"-std={dialect}"]
+        sh(gxx, *flags, "-x", "c++-header", found[0], "-o", f"{target}/{dialect}.gch")
     if found:
-        os.makedirs(f"{SUPPORT}/pch/bits", exist_ok=True)
-        sh(
-            gxx,
-            *catalogue.setting("cpp", "flags"),
-            "-x",
-            "c++-header",
-            found[0],
-            "-o",
-            f"{SUPPORT}/pch/bits/stdc++.h.gch",
-        )
+        os.symlink(found[0], f"{SUPPORT}/pch/bits/stdc++.h")
     c_version, cpp_version = (
         first_version(sh(gcc, "--version")),
         first_version(sh(gxx, "--version")),

@@ -56,6 +56,42 @@ def macros_named(program: str) -> list[str]:
     return list(dict.fromkeys(MACRO_NAME.findall(joined)))
 
 
+ANGLE_INCLUDE = re.compile(r"#[ \t]*include[ \t]*<([^<>\n]+)>[ \t]*(?://.*)?")
+STDCPP = "bits/stdc++.h"
+
+
+def stdcpp_after_includes(program: str) -> bool:
+    """Whether the program includes <bits/stdc++.h> after other <...> includes and nothing else
+    (comments and blank lines aside), as MultiPL-E's C++ starts: `#include<assert.h>` then
+    `#include<bits/stdc++.h>`. g++ loads a precompiled header only before the first
+    declaration, so such a program parses bits/stdc++.h itself unless it is included first
+    (`-include`); that declares nothing the program would not have seen from there on, as
+    bits/stdc++.h includes those headers too.
+
+    >>> stdcpp_after_includes("#include<assert.h>\\n#include<bits/stdc++.h>\\nint f();")
+    True
+    >>> stdcpp_after_includes("#include <bits/stdc++.h>\\nint f();")  # already first
+    False
+    >>> stdcpp_after_includes("#define _GLIBCXX_DEBUG\\n#include <bits/stdc++.h>")
+    False
+    """
+    seen = False
+    for line in program.splitlines():
+        text = line.strip()
+        if text.endswith("\\"):  # continued onto the next line: not read here
+            return False
+        one_comment = text.startswith("/*") and text.find("*/") == len(text) - 2
+        if not text or one_comment or text.startswith("//"):
+            continue
+        found = ANGLE_INCLUDE.fullmatch(text)
+        if found is None:
+            return False
+        if found.group(1).strip() == STDCPP:
+            return seen
+        seen = True
+    return False
+
+
 def c_harness(program: str, harness: str, macros: list[str], cpp: bool) -> str:
     """Program, then a guard that resets the program's macros and assert, then the harness."""
     guard = ["", "/* reward-sandbox: the program's macros end here */"]

@@ -138,14 +138,36 @@ def test_every_vendored_package_is_pinned_with_its_hash() -> None:
 
 
 def test_dialects_and_judge_conventions_are_the_defaults() -> None:
-    assert catalogue.setting("c", "flags") == ["-O2", "-std=gnu23", "-DONLINE_JUDGE"]
-    assert catalogue.setting("cpp", "flags") == ["-O2", "-std=gnu++23", "-DONLINE_JUDGE"]
-    assert catalogue.setting("rust", "edition") == "2021"
+    assert catalogue.setting("c", "flags") == catalogue.setting("cpp", "flags")
+    assert catalogue.setting("cpp", "flags") == ["-O2", "-DONLINE_JUDGE"]
+    assert catalogue.setting("c", "dialect") == "gnu23"
+    assert catalogue.setting("cpp", "dialect") == "gnu++23"
+    assert catalogue.setting("rust", "dialect") == "2021"
+    # stdin/stdout programs keep -O (time limits); a harness build's lower opt-level keeps
+    # -O's semantics: integer overflow wraps and debug assertions are off
+    assert catalogue.setting("rust", "program_flags") == ["-O"]
+    harness = " ".join(catalogue.setting("rust", "harness_flags"))
+    assert "debug-assertions=off" in harness and "overflow-checks=off" in harness
     options = recipes.TSCONFIG["compilerOptions"]
     assert options["lib"] == ["es2023"] and options["types"] == ["node"]
     assert version(options["target"].removeprefix("es")) >= (2022,)
     assert recipes.run_limits("cpp", LIMITS).stack_bytes == resource.RLIM_INFINITY
     assert recipes.run_limits("java", LIMITS).address_space_mb == 256 + 1024 + 256
+
+
+def test_the_service_offers_the_catalogue_dialects() -> None:
+    dialects = {
+        language: tuple(catalogue.setting(language, "dialects"))
+        for language in catalogue.languages()
+        if "dialects" in catalogue.get(f"languages.{language}")
+    }
+    assert dialects == service.DIALECTS
+    defaults = {language: catalogue.setting(language, "dialect") for language in dialects}
+    assert defaults == service.DEFAULT_DIALECT
+    assert all(defaults[language] in dialects[language] for language in dialects)
+    # the default is always precompiled; so is the one the README gives old datasets
+    assert {defaults["cpp"], "gnu++17"} <= set(catalogue.setting("cpp", "precompiled"))
+    assert set(catalogue.setting("cpp", "precompiled")) <= set(dialects["cpp"])
 
 
 LIMITS = {
