@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 600
-OFFLINE_BASE = "reward-sandbox-base:trixie"
+OFFLINE_BASE = "reward-sandbox-service-base"  # its Python is the wheels' (this machine's)
 
 
 def readme_offline_commands() -> list[str]:

@@ -38,8 +38,9 @@ Modules, one concept each:
 | `plan`, `ahead` | where a test is judged, and which calls it will make |
 | `zygote`, `reset`, `compare` | forking program processes, the reset between jobs, stdout rules |
 | `native/` | the compiled languages' runner: `main` (PID 1), `job`, `execute` (one command), |
-| | `languages` (recipes), `sources` (program and harness text), `compile_server` (warm |
-| | compilers), `prepare` (the image build step) |
+| | `builder` (compile steps), `languages` (one recipe per language), `sources` and |
+| | `js_harness` (program and harness text), `go_main` (Go's generated test main), |
+| | `compile_server` (warm compilers), `prepare` (the image build step) |
 
 A job is `{"id", "program", "tests", "limits", "isolation", "judge_in", "entry_point"}` (see
 `reward_service/sandbox/wire.py`): `limits` is `{"timeout_s", "memory_mb", "output_bytes",

@@ -19,8 +19,6 @@ import signal
 import sys
 import time
 
-from sandbox_runner import bridge  # type: ignore[import-not-found]
-
 TIMEOUT_S = float(os.environ.get("PLAIN_TIMEOUT_S", "2"))
 BUDGET_S = float(os.environ.get("PLAIN_BUDGET_S", "20"))
 
@@ -58,6 +56,8 @@ def verdicts(item: dict) -> list[str]:
 
 
 def run(item: dict, calls: list[dict], out: object) -> None:
+    from sandbox_runner import bridge  # mounted beside this file in the container
+
     signal.signal(signal.SIGALRM, on_alarm)
     namespace: dict = {"__name__": "__main__"}
     checks: dict = {}

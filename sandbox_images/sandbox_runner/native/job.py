@@ -25,9 +25,9 @@ from typing import NamedTuple
 from sandbox_runner.compare import outputs_match
 from sandbox_runner.early_exit import EarlyExit
 from sandbox_runner.native import languages
+from sandbox_runner.native.builder import RUN, Builder, BuildFailed, Built, compile_limits
 from sandbox_runner.native.compile_server import CompileServers
 from sandbox_runner.native.execute import Limits, ProgramFault, run
-from sandbox_runner.native.languages import RUN, Builder, BuildFailed, Built
 from sandbox_runner.native.sources import first_lines
 from sandbox_runner.outcome import OUT_OF_MEMORY, Watched, ended
 from sandbox_runner.text import input_bytes, short
@@ -74,7 +74,7 @@ def run_program_job(
     language, limits, tests = job["language"], job["limits"], job["tests"]
     harness = tests[0].get("code")
     uid = ids.program
-    builder = Builder(ids.build, languages.compile_limits(limits), servers=servers)
+    builder = Builder(ids.build, compile_limits(limits), servers=servers)
     try:
         built = languages.build(
             language, job["program"], harness, builder, limits["memory_mb"], job.get("dialect")
@@ -172,7 +172,7 @@ def run_checker_job(
     (or `timeout`, `memory`) results, which the service reports as a broken checker."""
     language, limits, cases = job["language"], job["limits"], job["tests"]
     uid = ids.program
-    builder = Builder(ids.build, languages.compile_limits(limits), servers=servers)
+    builder = Builder(ids.build, compile_limits(limits), servers=servers)
     try:
         built = languages.build(language, job["program"], None, builder, limits["memory_mb"])
     except BuildFailed as failed:
