@@ -10,7 +10,7 @@ bash scripts/build_images.sh`.
 
 Two real services run at once (uvicorn subprocesses, a warm pool of CPU-count containers per
 image each), one per set of images; the same batches go to one then the other, round by round,
-so the machine's drift weighs on both alike:
+(which goes first alternating too), so the machine's drift weighs on both alike:
 - Python: HumanEval's 164 canonical solutions (HumanEval form), and the GRPO-shaped 64 programs
   x 10 tests in the assert and the stdin/stdout forms (benchmarks/grpo_batches.py);
 - each compiled language: benchmarks/bench_languages.py's workload (stdin/stdout programs and
@@ -98,9 +98,10 @@ def main() -> None:
         for items in named.values():  # warm-up: JITs, compile servers, page cache
             for client in clients.values():
                 timed(client, items)
-        for _ in range(args.rounds):
+        for round_ in range(args.rounds):
             for name, items in named.items():
-                for side, client in clients.items():
+                order = list(clients.items())
+                for side, client in order if round_ % 2 else order[::-1]:  # neither always first
                     seconds.setdefault((name, side), []).append(timed(client, items))
     print(f"mean seconds per batch over {args.rounds} rounds")
     print(f"{'batch':<24} {'before s':>9} {'after s':>9} {'after/before':>13}")

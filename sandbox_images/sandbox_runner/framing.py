@@ -45,13 +45,15 @@ class Reader:
     def __init__(self, fd: int, max_bytes: int = MAX_PIPE_BYTES) -> None:
         self.fd, self.max_bytes = fd, max_bytes
         self.buffer = bytearray()
+        self.start = 0  # where the unread bytes begin (the read ones are dropped in bulk)
         self.closed = False  # `pump` saw the end of the stream
 
     def frame(self) -> bytes | None:
         """The next frame's payload, blocking until it is whole; None at the end of stream."""
         while (payload := self._take()) is None:
-            wanted = HEADER.size if len(self.buffer) < HEADER.size else self._size() + HEADER.size
-            chunk = os.read(self.fd, max(READ_BYTES, wanted - len(self.buffer)))
+            unread = len(self.buffer) - self.start
+            wanted = HEADER.size if unread < HEADER.size else self._size() + HEADER.size
+            chunk = os.read(self.fd, max(READ_BYTES, wanted - unread))
             if not chunk:
                 return None
             self.buffer += chunk
@@ -63,7 +65,8 @@ class Reader:
 
     def ready(self) -> bool:
         """Whether a whole frame is buffered (`frame` would not read)."""
-        return len(self.buffer) >= HEADER.size and len(self.buffer) >= HEADER.size + self._size()
+        unread = len(self.buffer) - self.start
+        return unread >= HEADER.size and unread >= HEADER.size + self._size()
 
     def pump(self) -> list[bytes]:
         """One read of a non-blocking pipe, and every frame now complete."""
@@ -83,7 +86,7 @@ class Reader:
         return frames
 
     def _size(self) -> int:
-        (size,) = HEADER.unpack(self.buffer[: HEADER.size])
+        (size,) = HEADER.unpack_from(self.buffer, self.start)
         if size > self.max_bytes:
             raise FrameError(
                 f"a {size}-byte frame is too large (over the {self.max_bytes}-byte bound)"
@@ -91,13 +94,17 @@ class Reader:
         return int(size)
 
     def _take(self) -> bytes | None:
-        if len(self.buffer) < HEADER.size:
+        if len(self.buffer) - self.start < HEADER.size:
             return None
-        end = HEADER.size + self._size()
+        begin = self.start + HEADER.size
+        end = begin + self._size()
         if len(self.buffer) < end:
             return None
-        payload = bytes(self.buffer[HEADER.size : end])
-        del self.buffer[:end]
+        payload = bytes(self.buffer[begin:end])
+        self.start = end
+        if self.start == len(self.buffer) or self.start > READ_BYTES * 16:
+            del self.buffer[: self.start]  # one move for many frames
+            self.start = 0
         return payload
 
 
@@ -107,8 +114,11 @@ def write_frame(fd: int, payload: bytes) -> None:
         data = data[os.write(fd, data) :]
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # made once: json.dumps makes one a call
+
+
 def json_bytes(message: dict) -> bytes:
-    return json.dumps(message, separators=(",", ":")).encode()
+    return _COMPACT.encode(message).encode()
 
 
 def send(fd: int, message: dict) -> None:

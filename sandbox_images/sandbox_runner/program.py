@@ -190,7 +190,7 @@ def answer_message(message: dict, namespace: dict, held: Held, reply: int) -> No
 def answer(reply: int, result: dict) -> None:
     _flush()
     try:
-        payload = json.dumps(result, separators=(",", ":")).encode()
+        payload = framing.json_bytes(result)
     except (TypeError, ValueError, RecursionError):
         payload = b'{"not_plain": "an answer that could not be encoded"}'
     framing.write_frame(reply, payload)
