@@ -57,13 +57,15 @@ def run(problem: Any, program: str) -> dict[str, Any]:
 
 
 def disagreements(runs: list[dict[str, Any]], url: str, names: list[str]) -> tuple[list, int, int]:
-    """(where /code and the plain run disagree on a pass, tests compared, timeouts left out)."""
+    """(where /code and the plain run disagree on a pass, tests compared, timeouts left out);
+    prints the tests that did not pass on both sides, by problem."""
     items = [{k: v for k, v in r.items() if k != "program"} for r in runs]
     for item, r in zip(items, runs, strict=True):
         item["completion"] = f"```python\n{r['program']}\n```"
     ours = code_verdicts(url, items)
     theirs = plain_verdicts(runs)
     wrong, compared, timed_out = [], 0, 0
+    failing: dict[str, int] = {}
     for name, mine, plain in zip(names, ours, theirs, strict=True):
         assert len(mine) == len(plain), name
         for number, (a, b) in enumerate(zip(mine, plain, strict=True)):
@@ -73,6 +75,12 @@ def disagreements(runs: list[dict[str, Any]], url: str, names: list[str]) -> tup
             compared += 1
             if (a == "passed") != (b == "passed"):
                 wrong.append((name, number, a, b))
+            elif a != "passed":
+                failing[name] = failing.get(name, 0) + 1
+    if len(failing) < 20:
+        print(f"\nnot passed on both sides: {failing}")
+    if wrong:
+        print(f"\ndisagreements (problem, test, /code, plain): {wrong[:10]}")
     return wrong, compared, timed_out
 
 
@@ -80,7 +88,9 @@ def disagreements(runs: list[dict[str, Any]], url: str, names: list[str]) -> tup
 def test_canonical_solutions_get_the_verdicts_of_a_plain_run(dataset: str, url: str) -> None:
     chosen = problems(dataset)
     runs = [run(p, p.prompt + p.canonical_solution) for p in chosen]
-    wrong, compared, _ = disagreements(runs, url, [p.task_id for p in chosen])
+    wrong, compared, timed_out = disagreements(runs, url, [p.task_id for p in chosen])
+    print(f"\n{dataset} canonical: {len(chosen)} problems, {compared} tests compared, "
+          f"{timed_out} timed out, {len(wrong)} disagreements")  # fmt: skip
     assert not wrong, wrong[:10]
     assert compared >= sum(len(p.calls) for p in chosen) * 0.99
 
@@ -94,5 +104,7 @@ def test_wrong_solutions_get_the_verdicts_of_a_plain_run(dataset: str, url: str)
             runs.append(run(problem, program))
             names.append(problem.task_id)
     wrong, compared, timed_out = disagreements(runs, url, names)
+    print(f"\n{dataset} wrong solutions: {len(runs)} programs, {compared} tests compared, "
+          f"{timed_out} timed out, {len(wrong)} disagreements")  # fmt: skip
     assert not wrong, wrong[:10]
     assert compared > 1000 and timed_out < compared / 10
