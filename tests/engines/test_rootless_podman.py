@@ -1,0 +1,183 @@
+"""The service on rootless Podman, with no root process on the scoring path: an unprivileged user
+runs `podman system service`, the reward service (and, for the suites, pytest) against it.
+
+By default: Python's image, a real service over HTTP (its /healthz, honest and hostile items),
+and Python's hostile suites run whole as the user. The `engines` marker adds every language
+(all six images loaded into the user's store: a few minutes more).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from reward_service.testing import free_port
+from tests.docker_support import FAMILIES, family_image
+from tests.engines.rootless import RootlessEngine, rootless_podman
+from tests.sandbox.test_hostile import HOSTILE, honest
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+# a few of each kind: bombs, escapes, a forged pass; the whole suite runs below as the user
+PICKS = [
+    "fork bomb",
+    "memory bomb",
+    "escaping the process group",
+    "network egress",
+    "reading the service's environment",
+    "writing outside the work dir",
+    "killing the parent",
+    "forged output",
+]
+
+
+@pytest.fixture(scope="module")
+def python_engine() -> Iterator[RootlessEngine]:
+    with rootless_podman([family_image("python")]) as engine:
+        yield engine
+
+
+def descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*/children"):
+            children = [int(child) for child in task.read_text().split()]
+            found += children
+            todo += children
+    return found
+
+
+def real_uid(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
+
+
+@pytest.fixture(scope="module")
+def service(python_engine: RootlessEngine) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`python -m reward_service` as the user, on its rootless engine."""
+    engine, port = python_engine, free_port()
+    env = dict(
+        REWARD_PORT=str(port),
+        REWARD_SANDBOX_BACKEND="docker",
+        REWARD_SANDBOX_POOL_SIZE="2",
+        REWARD_SANDBOX_LANGUAGES="python",
+        REWARD_SANDBOX_IMAGE=family_image("python"),
+        REWARD_TEST_CANARY="reward-service-canary-4f1d",  # the hostile item looks for it
+    )
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            engine.as_user(engine.python, "-m", "reward_service", env=env),
+            cwd=engine.repo,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 90
+            while not ready(url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    pytest.fail(f"service did not start: {log.read().decode()[-3000:]}")
+                time.sleep(0.3)
+            yield url, process
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+            log.seek(0)
+            output = log.read().decode(errors="replace")
+    # the start-up log names the limits this engine cannot enforce (checked after the run)
+    assert "cannot enforce" in output or "limits_not_enforced=[]" in output, output[-3000:]
+
+
+def ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=2).json()["backends"]["code"]["ready"] is True
+    except (httpx.HTTPError, KeyError, ValueError):
+        return False
+
+
+def cgroup_v2() -> bool:
+    return os.path.exists("/sys/fs/cgroup/cgroup.controllers")
+
+
+def test_healthz_names_the_rootless_engine_and_what_it_cannot_enforce(
+    service: tuple[str, subprocess.Popen[bytes]], python_engine: RootlessEngine
+) -> None:
+    url, process = service
+    engine = httpx.get(f"{url}/healthz").json()["backends"]["code"]["engine"]
+    assert engine["engine"] == "podman" and engine["rootless"] is True, engine
+    assert engine["runtime"] in ("runc", "crun"), engine
+    assert engine["url"] == python_engine.url
+    if not cgroup_v2():  # rootless on cgroup v1 can set no cgroup limit at all
+        assert {"memory", "pids", "cpus"} <= set(engine["limits_not_enforced"]), engine
+    # the uids of the runner lie inside the user's subordinate range
+    assert engine["uid_first"] >= 1 and engine["uid_first"] + engine["uid_count"] <= 65537
+    # nothing of ours on this path runs as root: the service and everything it started
+    tree = [process.pid, *descendants(process.pid)]
+    service_pids = [pid for pid in tree if Path(f"/proc/{pid}/cmdline").exists()][1:]  # runuser
+    assert service_pids and all(real_uid(pid) == python_engine.uid for pid in service_pids)
+
+
+def test_honest_and_hostile_items_score_over_http(
+    service: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    url, _ = service
+    items: list[dict[str, Any]] = []
+    for k, name in enumerate(PICKS):
+        items += [HOSTILE[name], honest(k)]
+    body = {"items": items, "limits": {"timeout_s": 1, "memory_mb": 256}}
+    results = httpx.post(f"{url}/code", json=body, timeout=120).json()["results"]
+    for k, name in enumerate(PICKS):
+        hostile, neighbour = results[2 * k], results[2 * k + 1]
+        assert hostile["status"] in ("failed", "error"), (name, hostile)
+        assert hostile["reward"] is not None and hostile["reward"] <= 0.0, (name, hostile)
+        assert neighbour["reward"] == 1.0, (name, neighbour)
+    health = httpx.get(f"{url}/healthz").json()["backends"]["code"]
+    assert health["ready"] is True and health["pool_size"] == 2
+
+
+def run_suites_as_user(engine: RootlessEngine, *paths: str, languages: str) -> None:
+    """pytest, as the user, over suites of ours: their services run in its process, on its
+    engine. REWARD_REQUIRE_DOCKER turns a skip for a missing image into a failure."""
+    command = [engine.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths]
+    command += ["-o", "addopts=", "--rootdir", str(engine.repo)]
+    env = {
+        "REWARD_REQUIRE_DOCKER": "1",
+        "REWARD_TESTS_KEEP_DOCKERD": "1",  # never the root engine's restart test
+        "REWARD_SANDBOX_LANGUAGES": languages,
+        "REWARD_SANDBOX_IMAGE": family_image("python"),
+        "TMPDIR": "/tmp",
+    }
+    done = engine.run(*command, env=env, timeout=1500)
+    tail = (done.stdout + done.stderr)[-6000:]
+    assert done.returncode == 0, tail
+    assert " passed" in tail and "skipped" not in tail, tail
+
+
+def test_python_hostile_suites_pass_as_the_user(python_engine: RootlessEngine) -> None:
+    run_suites_as_user(
+        python_engine,
+        "tests/sandbox/test_hostile.py",
+        "tests/sandbox/test_contract.py",
+        languages="python",
+    )
+
+
+@pytest.mark.engines
+def test_every_language_honest_and_hostile_as_the_user() -> None:
+    with rootless_podman([family_image(family) for family in FAMILIES]) as engine:
+        run_suites_as_user(
+            engine,
+            "tests/sandbox/test_hostile_bridge.py",
+            "tests/sandbox/test_hostile_languages.py",
+            "tests/sandbox/test_languages.py",
+            languages="python",
+        )
