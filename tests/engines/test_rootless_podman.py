@@ -20,8 +20,9 @@ import httpx
 import pytest
 
 from reward_service.testing import free_port
-from tests.docker_support import FAMILIES, family_image
-from tests.engines.rootless import RootlessEngine, rootless_podman
+from tests.catalogue import catalogue
+from tests.docker_support import FAMILIES, family_image, require_images
+from tests.engines.rootless import RootlessEngine, load_images, rootless_podman
 from tests.sandbox.test_hostile import HOSTILE, honest
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -142,6 +143,31 @@ def test_honest_and_hostile_items_score_over_http(
         assert neighbour["reward"] == 1.0, (name, neighbour)
     health = httpx.get(f"{url}/healthz").json()["backends"]["code"]
     assert health["ready"] is True and health["pool_size"] == 2
+
+
+def test_the_python_image_builds_with_podman_as_the_user(python_engine: RootlessEngine) -> None:
+    """scripts/build_images.sh with CONTAINER_ENGINE=podman, as the user, on the offline base
+    (loaded from Docker's store: debootstrap needs root); the image's runner then says hello."""
+    engine, image = python_engine, "reward-sandbox-python:podman-build"
+    base = str(catalogue.get("debian.offline_base_image"))
+    require_images(base)
+    load_images(engine, [base])
+    engine.run("podman", "rmi", "--force", image)
+    built = engine.run(
+        "bash",
+        "scripts/build_images.sh",
+        "--offline",
+        "python",
+        env={"CONTAINER_ENGINE": "podman", "SANDBOX_IMAGE": image, "OFFLINE_BASE_IMAGE": base},
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    assert f"built {image}" in built.stderr, built.stderr
+    hello = engine.run(
+        *("podman", "run", "--rm", "-i", "--network", "none", "--cap-drop", "ALL"),
+        *("--cap-add", "SETUID,SETGID,KILL", image),
+        *("--uid", "2000", "--judge-uid", "2001", "--server-uid", "2002"),
+    )
+    assert '"ready"' in hello.stdout, hello.stdout[-2000:] + hello.stderr[-2000:]
 
 
 def run_suites_as_user(engine: RootlessEngine, *paths: str, languages: str) -> None:
