@@ -37,7 +37,7 @@ VIEW = Path("/srv/reward-rootless")
 STORAGE_CONF = '[storage]\ndriver = "overlay"\n'  # native rootless overlay (kernel >= 5.13)
 
 
-@dataclass(frozen=True)
+@dataclass
 class RootlessEngine:
     """A running rootless Podman: its socket's URL, and how to run things as its user."""
 
@@ -47,6 +47,17 @@ class RootlessEngine:
     python: str  # an interpreter the user can run
     repo: Path  # this checkout, as the user sees it
     pythonpath: str
+    service: subprocess.Popen[bytes] | None = None  # `podman system service`
+
+    def start(self) -> None:
+        self.service = start_engine(self)
+
+    def stop(self) -> None:
+        """Kills the API service (what an engine crash looks like to the service)."""
+        if self.service is not None:
+            os.killpg(self.service.pid, 9)
+            self.service.wait()
+            self.service = None
 
     def env(self, **extra: str) -> dict[str, str]:
         """The environment a process of the user's gets: its own HOME and runtime dir, the
@@ -104,12 +115,11 @@ def rootless_podman(images: Sequence[str]) -> Iterator[RootlessEngine]:
         url = f"unix:///run/user/{uid}/podman/podman.sock"
         engine = RootlessEngine(USER, uid, url, python, repo, pythonpath)
         load_images(engine, images)
-        service = start_engine(engine)
+        engine.start()
         try:
             yield engine
         finally:
-            os.killpg(service.pid, 9)
-            service.wait()
+            engine.stop()
             # the pools remove their containers; this sweeps what a failed test left behind
             engine.run("podman", "rm", "--force", "--all", timeout=120)
 

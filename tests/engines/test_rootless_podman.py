@@ -19,10 +19,13 @@ from typing import Any
 import httpx
 import pytest
 
+from benchmarks.load_test import code_batch, mismatches
 from reward_service.testing import free_port
 from tests.catalogue import catalogue
 from tests.docker_support import FAMILIES, family_image, require_images
 from tests.engines.rootless import RootlessEngine, load_images, rootless_podman
+from tests.reliability.support import code_health, wait_for
+from tests.reliability.test_faults import affected_or_expected, post_in_background
 from tests.sandbox.test_hostile import HOSTILE, honest
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -145,6 +148,30 @@ def test_honest_and_hostile_items_score_over_http(
     assert health["ready"] is True and health["pool_size"] == 2
 
 
+def test_engine_killed_and_restarted_mid_batch(
+    service: tuple[str, subprocess.Popen[bytes]], python_engine: RootlessEngine
+) -> None:
+    """Podman's API service dies mid-batch (its attach streams, and so the containers, go with
+    it): affected items come back retried or as infra_error with a null reward, never a score,
+    and the pool heals once the engine is back."""
+    url, _ = service
+    body, expected = code_batch(seed=31, size=24, sleep_s=0.2)
+    batch = post_in_background(url, "/code", body)
+    time.sleep(0.7)
+    assert not batch.done()
+    try:
+        python_engine.stop()
+        response = batch.result(timeout=120)
+    finally:
+        python_engine.start()
+    assert response.status_code == 200
+    affected_or_expected(response.json()["results"], expected)
+    wait_for(lambda: code_health(url).get("pool_size") == 2 and ready(url), 60, every_s=0.2)
+    body, expected = code_batch(seed=32, size=16)
+    results = httpx.post(f"{url}/code", json=body, timeout=120).json()["results"]
+    assert mismatches(results, expected) == []
+
+
 def test_the_python_image_builds_with_podman_as_the_user(python_engine: RootlessEngine) -> None:
     """scripts/build_images.sh with CONTAINER_ENGINE=podman, as the user, on the offline base
     (loaded from Docker's store: debootstrap needs root); the image's runner then says hello."""
@@ -193,6 +220,7 @@ def test_python_hostile_suites_pass_as_the_user(python_engine: RootlessEngine) -
         python_engine,
         "tests/sandbox/test_hostile.py",
         "tests/sandbox/test_contract.py",
+        "tests/reliability/test_faults.py::test_containers_killed_mid_batch_and_while_idle",
         languages="python",
     )
 
