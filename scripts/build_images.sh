@@ -38,7 +38,9 @@
 # that fetches from PyPI, default python3), CONTAINER_ENGINE (`docker`, the default, or `podman`:
 # as an ordinary user, rootless Podman builds into that user's own store; the offline base then
 # has to be there already, e.g. `docker save reward-sandbox-base:trixie | podman load`, since
-# debootstrap needs root).
+# debootstrap needs root), BUILD_NETWORK (`--network` of the builds, e.g. `none` for Python's on
+# the offline base, which fetches nothing: rootless Podman's default network, slirp4netns, needs
+# /dev/net/tun open to the user).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -195,7 +197,7 @@ build_family() {
   base="$(pick_base "$SANDBOX_BASE_IMAGE")"
   log "building $image on $base"
   started=$SECONDS
-  if ! engine build -q --build-arg BASE_IMAGE="$base" --build-arg FAMILY="$family" \
+  if ! engine build -q ${BUILD_NETWORK:+--network "$BUILD_NETWORK"} --build-arg BASE_IMAGE="$base" --build-arg FAMILY="$family" \
       --label "reward-sandbox.sources=$hash" -f "$CONTEXT/$(dockerfile_of "$family")/Dockerfile" \
       -t "$image" "$CONTEXT" >/dev/null; then
     log "building $image failed"
