@@ -253,7 +253,10 @@ class SandboxHealth(BaseModel):
     )
 
     def public(self) -> dict[str, object]:
-        return self.model_dump(exclude_unset=True)
+        shown = self.model_dump(exclude_unset=True)
+        if self.engine is not None:  # whole: a default (no unenforced limit, not rootless) is news
+            shown["engine"] = self.engine.model_dump()
+        return shown
 
 
 RecycleReason = Literal["job_limit", "unclean", "lost", "dead", "cancelled"]

@@ -49,3 +49,17 @@ def test_probe_reads_the_engine_itself() -> None:
     finally:
         client.close()
     assert info.version and info.cgroup_version in ("1", "2")
+
+
+def test_healthz_shows_the_engine_whole_defaults_included() -> None:
+    from fastapi.testclient import TestClient
+
+    from reward_service.app import create_app
+    from tests.conftest import make_settings
+
+    require_docker()
+    settings = make_settings(sandbox_backend="docker", sandbox_pool_size=1)
+    with TestClient(create_app(settings)) as client:
+        engine = client.get("/healthz").json()["backends"]["code"]["engine"]
+    assert engine["engine"] == "docker" and engine["runtime"] == "runc", engine
+    assert engine["rootless"] is False and engine["limits_not_enforced"] == [], engine
