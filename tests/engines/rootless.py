@@ -35,6 +35,11 @@ SUBORDINATE = "200000-265535"  # 65,536 ids: 16,000 sandbox containers' worth of
 REPO = Path(__file__).resolve().parents[2]
 VIEW = Path("/srv/reward-rootless")
 STORAGE_CONF = '[storage]\ndriver = "overlay"\n'  # native rootless overlay (kernel >= 5.13)
+# gVisor for the user's engine (REWARD_SANDBOX_RUNTIME=runsc): a rootless runsc may set up no
+# cgroup and must not try to give the sandbox a network of its own
+RUNSC_WRAPPER = """#!/bin/sh
+exec /usr/bin/runsc --ignore-cgroups --network=none "$@"
+"""
 
 
 @dataclass
@@ -49,8 +54,9 @@ class RootlessEngine:
     pythonpath: str
     service: subprocess.Popen[bytes] | None = None  # `podman system service`
 
-    def start(self) -> None:
-        self.service = start_engine(self)
+    def start(self, runtime: str = "") -> None:
+        """Starts the engine; `runtime` makes that OCI runtime its containers' (`runsc`)."""
+        self.service = start_engine(self, runtime)
 
     def stop(self) -> None:
         """Kills the API service (what an engine crash looks like to the service)."""
@@ -139,12 +145,19 @@ def ensure_user() -> int:
     runtime.mkdir(parents=True, exist_ok=True)
     os.chown(runtime, account.pw_uid, account.pw_gid)
     runtime.chmod(0o700)
-    config = Path(account.pw_dir) / ".config/containers"
-    if not (config / "storage.conf").exists():
-        config.mkdir(parents=True, exist_ok=True)
-        (config / "storage.conf").write_text(STORAGE_CONF)
-        for path in (config.parent, config, config / "storage.conf"):
-            os.chown(path, account.pw_uid, account.pw_gid)
+    home = Path(account.pw_dir)
+    wrapper = home / ".local/bin/runsc-rootless"
+    files = {
+        home / ".config/containers/storage.conf": STORAGE_CONF,
+        home / ".config/containers/containers.conf": f'[engine.runtimes]\nrunsc = ["{wrapper}"]\n',
+        wrapper: RUNSC_WRAPPER,
+    }
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        path.chmod(0o755 if path == wrapper else 0o644)
+    for path in (home / ".config", home / ".local"):
+        subprocess.run(["chown", "-R", f"{USER}:", str(path)], check=True)
     return account.pw_uid
 
 
@@ -207,7 +220,7 @@ def load_images(engine: RootlessEngine, images: Sequence[str]) -> None:
             raise RuntimeError(f"podman load {image} failed: {loaded.stderr[-2000:]}")
 
 
-def start_engine(engine: RootlessEngine) -> subprocess.Popen[bytes]:
+def start_engine(engine: RootlessEngine, runtime: str = "") -> subprocess.Popen[bytes]:
     """`podman system service` as the user, in a session of its own; waits for its socket."""
     socket_path = Path(engine.url.removeprefix("unix://"))
     with contextlib.suppress(FileNotFoundError):
@@ -216,13 +229,17 @@ def start_engine(engine: RootlessEngine) -> subprocess.Popen[bytes]:
     log_path = Path(tempfile.gettempdir()) / f"{engine.user}-podman-service.log"
     with log_path.open("wb") as log:  # the engine keeps its own copy of the descriptor
         service = subprocess.Popen(
-            engine.as_user("podman", "system", "service", "--time=0", engine.url),
+            engine.as_user(
+                "podman",
+                *(("--runtime", runtime) if runtime else ()),
+                *("system", "service", "--time=0", engine.url),
+            ),
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd="/",
             start_new_session=True,
         )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if service.poll() is not None:
             raise RuntimeError(f"podman system service exited: {log_path.read_text()[-2000:]}")
@@ -230,4 +247,4 @@ def start_engine(engine: RootlessEngine) -> subprocess.Popen[bytes]:
             return service
         time.sleep(0.3)
     os.killpg(service.pid, 9)
-    raise RuntimeError("podman system service did not answer within 30 s")
+    raise RuntimeError("podman system service did not answer within 60 s")

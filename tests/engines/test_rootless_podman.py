@@ -24,6 +24,7 @@ from reward_service.testing import free_port
 from tests.catalogue import catalogue
 from tests.docker_support import FAMILIES, family_image, require_images
 from tests.engines.rootless import RootlessEngine, load_images, rootless_podman
+from tests.engines.test_gvisor import HEALTHZ_UNDER_RUNSC
 from tests.reliability.support import code_health, wait_for
 from tests.reliability.test_faults import affected_or_expected, post_in_background
 from tests.sandbox.test_hostile import HOSTILE, honest
@@ -85,7 +86,7 @@ def service(python_engine: RootlessEngine) -> Iterator[tuple[str, subprocess.Pop
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 90
+            deadline = time.monotonic() + 180  # a loaded CI machine is slow
             while not ready(url):
                 if process.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
@@ -203,7 +204,9 @@ def test_the_python_image_builds_with_podman_as_the_user(python_engine: Rootless
     assert '"ready"' in hello.stdout, hello.stdout[-2000:] + hello.stderr[-2000:]
 
 
-def run_suites_as_user(engine: RootlessEngine, *paths: str, languages: str) -> None:
+def run_suites_as_user(
+    engine: RootlessEngine, *paths: str, languages: str, runtime: str = ""
+) -> None:
     """pytest, as the user, over suites of ours: their services run in its process, on its
     engine. REWARD_REQUIRE_DOCKER turns a skip for a missing image into a failure."""
     command = [engine.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths]
@@ -214,6 +217,7 @@ def run_suites_as_user(engine: RootlessEngine, *paths: str, languages: str) -> N
         "REWARD_SANDBOX_LANGUAGES": languages,
         "REWARD_SANDBOX_IMAGE": family_image("python"),
         "TMPDIR": "/tmp",
+        **({"REWARD_SANDBOX_RUNTIME": runtime} if runtime else {}),
     }
     done = engine.run(*command, env=env, timeout=1500)
     tail = (done.stdout + done.stderr)[-6000:]
@@ -229,6 +233,32 @@ def test_python_hostile_suites_pass_as_the_user(python_engine: RootlessEngine) -
         "tests/reliability/test_faults.py::test_containers_killed_mid_batch_and_while_idle",
         languages="python",
     )
+
+
+def test_python_hostile_suite_under_gvisor_as_the_user(python_engine: RootlessEngine) -> None:
+    """No root anywhere and a user-space kernel: runsc under the user's Podman (rootless.py
+    registers it, with --ignore-cgroups). Podman's Docker API cannot pick a runtime per
+    container, so the engine restarts with runsc as its own, and a service asking for runsc
+    of an engine serving runc refuses to start (checked first)."""
+    start_on_runsc = (
+        "import asyncio; from reward_service.sandbox.docker_pool import *; "
+        "asyncio.run(DockerSandbox(DockerPoolConfig(pool_size=1, runtime='runsc')).start())"
+    )
+    refused = python_engine.run(python_engine.python, "-c", start_on_runsc)
+    assert refused.returncode != 0 and "podman --runtime runsc" in refused.stderr, refused.stderr
+    python_engine.stop()
+    try:
+        python_engine.start(runtime="runsc")
+        run_suites_as_user(
+            python_engine,
+            "tests/sandbox/test_hostile.py",
+            HEALTHZ_UNDER_RUNSC,
+            languages="python",
+            runtime="runsc",
+        )
+    finally:
+        python_engine.stop()
+        python_engine.start()
 
 
 @pytest.mark.engines

@@ -60,7 +60,7 @@ def probe(client: docker.DockerClient, url: str | None, runtime: str | None) -> 
     podman = any("podman" in str(c.get("Name", "")).lower() for c in version.get("Components", []))
     runtimes = sorted(info.get("Runtimes") or {})
     chosen = runtime or str(info.get("DefaultRuntime") or "runc")
-    if runtime and runtime not in runtimes:
+    if runtime and not podman and runtime not in runtimes:
         raise SandboxUnavailable(
             f"the container engine has no runtime {runtime!r} (it has {', '.join(runtimes)}): "
             "install it (Debian: `apt-get install runsc`) and register it, for Docker in "
@@ -73,7 +73,9 @@ def probe(client: docker.DockerClient, url: str | None, runtime: str | None) -> 
         "runtime": chosen,
         "cgroup_version": str(info.get("CgroupVersion", "")),
     }
-    engine = _podman_info(client, common) if podman else EngineInfo(engine="docker", **common)
+    engine = (
+        _podman_info(client, common, runtime) if podman else EngineInfo(engine="docker", **common)
+    )
     if chosen == "runsc" and "pids" not in engine.limits_not_enforced:
         # not set under gVisor (ContainerSpec.create says why)
         unenforced = [*engine.limits_not_enforced, "pids"]
@@ -81,13 +83,27 @@ def probe(client: docker.DockerClient, url: str | None, runtime: str | None) -> 
     return engine
 
 
-def _podman_info(client: docker.DockerClient, common: dict[str, Any]) -> EngineInfo:
+def _podman_info(
+    client: docker.DockerClient, common: dict[str, Any], runtime: str | None
+) -> EngineInfo:
     # Podman's Docker-compatible /info claims every limit works; its own /libpod/info tells
-    # the truth: rootless or not, the cgroup controllers it may use, and the uid mapping.
+    # the truth: rootless or not, the cgroup controllers it may use, the uid mapping, and the
+    # runtime its containers get.
     with docker_errors("ask Podman for its host details"):
         response = client.api.get(client.api.base_url + "/v4.0.0/libpod/info", timeout=30)
         response.raise_for_status()
         host = response.json()["host"]
+    # Podman's Docker-compatible API ignores a container's HostConfig.Runtime (4.3: measured):
+    # every container gets the engine's own runtime, so that one must be the one asked for.
+    serving = str((host.get("ociRuntime") or {}).get("name") or "runc")
+    if runtime and runtime != serving:
+        raise SandboxUnavailable(
+            f"REWARD_SANDBOX_RUNTIME={runtime}, but this Podman engine runs every container "
+            f"under {serving} (its Docker-compatible API cannot choose per container): start "
+            f"it as `podman --runtime {runtime} system service ...` (or set `runtime = "
+            f'"{runtime}"` under [engine] in containers.conf), or unset REWARD_SANDBOX_RUNTIME'
+        )
+    common = {**common, "runtime": serving}
     rootless = bool(host.get("security", {}).get("rootless"))
     if not rootless:
         return EngineInfo(engine="podman", **common)
