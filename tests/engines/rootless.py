@@ -128,6 +128,18 @@ def rootless_podman(images: Sequence[str]) -> Iterator[RootlessEngine]:
             engine.stop()
             # the pools remove their containers; this sweeps what a failed test left behind
             engine.run("podman", "rm", "--force", "--all", timeout=120)
+            end_processes_of(uid)
+
+
+def end_processes_of(uid: int) -> None:
+    """Kills what is left of the user's (Podman's pause process, a conmon or `runc init` of a
+    container whose start was abandoned): the user exists for these tests alone."""
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError, StopIteration, ValueError):
+            lines = status.read_text().splitlines()
+            real_uid = int(next(line for line in lines if line.startswith("Uid:")).split()[1])
+            if real_uid == uid:
+                os.kill(int(status.parent.name), 9)
 
 
 def ensure_user() -> int:

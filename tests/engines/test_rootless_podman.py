@@ -262,12 +262,12 @@ def test_python_hostile_suite_under_gvisor_as_the_user(python_engine: RootlessEn
 
 
 @pytest.mark.engines
-def test_every_language_honest_and_hostile_as_the_user() -> None:
-    with rootless_podman([family_image(family) for family in FAMILIES]) as engine:
-        run_suites_as_user(
-            engine,
-            "tests/sandbox/test_hostile_bridge.py",
-            "tests/sandbox/test_hostile_languages.py",
-            "tests/sandbox/test_languages.py",
-            languages="python",
-        )
+def test_every_language_honest_and_hostile_as_the_user(python_engine: RootlessEngine) -> None:
+    load_images(python_engine, [family_image(family) for family in FAMILIES])
+    run_suites_as_user(
+        python_engine,
+        "tests/sandbox/test_hostile_bridge.py",
+        "tests/sandbox/test_hostile_languages.py",
+        "tests/sandbox/test_languages.py",
+        languages="python",
+    )
