@@ -154,7 +154,7 @@ class DockerSandbox(WarmPool):
         self.engine = engine = probe(client, self._url, self.config.runtime)
         self.spec = replace(
             self.spec,
-            runtime=self.config.runtime,
+            runtime=engine.runtime,  # Podman's: its own, whatever a container asks for
             tmpfs_inodes=not engine.podman,
             uid_first=engine.uid_first,
             uid_count=engine.uid_count,

@@ -76,7 +76,7 @@ def probe(client: docker.DockerClient, url: str | None, runtime: str | None) -> 
     engine = (
         _podman_info(client, common, runtime) if podman else EngineInfo(engine="docker", **common)
     )
-    if chosen == "runsc" and "pids" not in engine.limits_not_enforced:
+    if engine.runtime == "runsc" and "pids" not in engine.limits_not_enforced:
         # not set under gVisor (ContainerSpec.create says why)
         unenforced = [*engine.limits_not_enforced, "pids"]
         engine = engine.model_copy(update={"limits_not_enforced": unenforced})
