@@ -1,9 +1,10 @@
 """The service on rootless Podman, with no root process on the scoring path: an unprivileged user
 runs `podman system service`, the reward service (and, for the suites, pytest) against it.
 
-By default: Python's image, a real service over HTTP (its /healthz, honest and hostile items),
-and Python's hostile suites run whole as the user. The `engines` marker adds every language
-(all six images loaded into the user's store: a few minutes more).
+By default: Python's image, a real service over HTTP (its /healthz, honest and hostile items,
+the engine killed mid-batch), Python's hostile suites run whole as the user, and Python's image
+built with Podman. The `engines` marker adds every language (all six images loaded into the
+user's store: about 3 min more, then the suites) and gVisor under the user's engine.
 """
 
 from __future__ import annotations
@@ -235,6 +236,7 @@ def test_python_hostile_suites_pass_as_the_user(python_engine: RootlessEngine) -
     )
 
 
+@pytest.mark.engines  # 1.5 min on a quiet machine, 12 under a load average of 20-45
 def test_python_hostile_suite_under_gvisor_as_the_user(python_engine: RootlessEngine) -> None:
     """No root anywhere and a user-space kernel: runsc under the user's Podman (rootless.py
     registers it, with --ignore-cgroups). Podman's Docker API cannot pick a runtime per
