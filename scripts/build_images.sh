@@ -35,7 +35,12 @@
 # name), SANDBOX_IMAGE (the Python image's name, default reward-sandbox-python:latest),
 # SANDBOX_IMAGE_PREFIX (default reward-sandbox-, so reward-sandbox-cpp:latest...),
 # OFFLINE_BASE_IMAGE (default reward-sandbox-base:trixie), DEBIAN_MIRROR, PYTHON (the python3
-# that fetches from PyPI, default python3).
+# that fetches from PyPI, default python3), CONTAINER_ENGINE (`docker`, the default, or `podman`:
+# as an ordinary user, rootless Podman builds into that user's own store; the offline base then
+# has to be there already, e.g. `docker save reward-sandbox-base:trixie | podman load`, since
+# debootstrap needs root), BUILD_NETWORK (`--network` of the builds, e.g. `none` for Python's on
+# the offline base, which fetches nothing: rootless Podman's default network, slirp4netns, needs
+# /dev/net/tun open to the user).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -86,7 +91,9 @@ done
 ((${#families[@]})) || families=("${ALL_FAMILIES[@]}")
 
 log() { echo "build_images: $*" >&2; }
-have_image() { docker image inspect "$1" >/dev/null 2>&1; }
+CONTAINER_ENGINE="${CONTAINER_ENGINE:-docker}"
+engine() { "$CONTAINER_ENGINE" "$@"; }  # podman's CLI takes every docker command used here
+have_image() { engine image inspect "$1" >/dev/null 2>&1; }
 
 image_of() {
   if [[ "$1" == python ]]; then echo "$SANDBOX_IMAGE"; else echo "${SANDBOX_IMAGE_PREFIX}$1:latest"; fi
@@ -113,7 +120,7 @@ if [[ "$fetch_only" == 1 ]]; then
   exit 0
 fi
 
-docker info >/dev/null 2>&1 || { log "Docker engine not reachable (is dockerd running?)"; exit 1; }
+engine info >/dev/null 2>&1 || { log "$CONTAINER_ENGINE engine not reachable (dockerd running? rootless Podman needs nothing running)"; exit 1; }
 
 # The hash covers the build inputs (names and contents) and the family, so any edit triggers a
 # rebuild.
@@ -126,7 +133,7 @@ pick_base() {  # $1: the family's preferred base image
   if [[ "$offline" != yes ]]; then
     if have_image "$1"; then echo "$1"; return; fi
     log "pulling $1"
-    if timeout 120 docker pull -q "$1" >/dev/null 2>&1; then echo "$1"; return; fi
+    if timeout 120 engine pull -q "$1" >/dev/null 2>&1; then echo "$1"; return; fi
     if [[ "$offline" == no ]]; then log "cannot pull $1"; exit 1; fi
     log "cannot pull $1; falling back to the offline Debian base"
   fi
@@ -150,8 +157,8 @@ build_offline_base() {  # $1: Debian suite, $2: image name
   rm -f "$rootfs.log"
   # apt caches are dead weight in an image
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  log "docker import -> $image"
-  tar -C "$rootfs" -c . | docker import \
+  log "$CONTAINER_ENGINE import -> $image"
+  tar -C "$rootfs" -c . | engine import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' \
     - "$image" >/dev/null
@@ -171,7 +178,7 @@ build_service_base() {
        log "on python:$version-slim online, or build the wheels with one of those"; exit 1 ;;
   esac
   build_offline_base "$suite" "reward-sandbox-base:$suite"
-  docker tag "reward-sandbox-base:$suite" "$SERVICE_BASE_IMAGE"
+  engine tag "reward-sandbox-base:$suite" "$SERVICE_BASE_IMAGE"
   log "$SERVICE_BASE_IMAGE is reward-sandbox-base:$suite (Python $version, as $PYTHON)"
 }
 
@@ -180,7 +187,7 @@ build_family() {
   image="$(image_of "$family")"
   hash="$(sources_hash "$family")"
   if [[ "$force" == 0 ]] && have_image "$image"; then
-    current="$(docker image inspect -f '{{ index .Config.Labels "reward-sandbox.sources" }}' "$image")"
+    current="$(engine image inspect -f '{{ index .Config.Labels "reward-sandbox.sources" }}' "$image")"
     if [[ "$current" == "$hash" ]]; then
       log "$image is up to date ($hash)"
       return
@@ -190,7 +197,7 @@ build_family() {
   base="$(pick_base "$SANDBOX_BASE_IMAGE")"
   log "building $image on $base"
   started=$SECONDS
-  if ! docker build -q --build-arg BASE_IMAGE="$base" --build-arg FAMILY="$family" \
+  if ! engine build -q ${BUILD_NETWORK:+--network "$BUILD_NETWORK"} --build-arg BASE_IMAGE="$base" --build-arg FAMILY="$family" \
       --label "reward-sandbox.sources=$hash" -f "$CONTEXT/$(dockerfile_of "$family")/Dockerfile" \
       -t "$image" "$CONTEXT" >/dev/null; then
     log "building $image failed"

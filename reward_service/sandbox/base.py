@@ -200,6 +200,32 @@ class LanguageHealth(BaseModel):
     toolchain: str | None = Field(None, description="The compiler or runtime and its version.")
 
 
+class EngineInfo(BaseModel):
+    """The container engine behind a pool, for /healthz; the containers' spec adapts to it
+    (sandbox/docker_pool/engine.py finds it out)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    engine: str = Field(description="`docker` or `podman`.")
+    version: str = ""
+    url: str = Field("", description="The engine's API address.")
+    rootless: bool = False
+    runtime: str = Field("runc", description="The OCI runtime containers run under.")
+    cgroup_version: str = ""
+    limits_not_enforced: list[str] = Field(
+        default_factory=list,
+        description="Container limits the engine accepts but cannot enforce (memory, pids, cpus).",
+    )
+    uid_first: int = Field(1_000_000, description="Lowest uid the runner may use.")
+    uid_count: int = Field(
+        1_000_000_000, description="How many uids from uid_first the runner may use."
+    )
+
+    @property
+    def podman(self) -> bool:
+        return self.engine == "podman"
+
+
 class SandboxHealth(BaseModel):
     """What a backend can say about itself, for /healthz, /metrics and the queue bound.
 
@@ -222,9 +248,15 @@ class SandboxHealth(BaseModel):
         None, description="Language -> toolchain version, as the image reports it."
     )
     languages: dict[str, LanguageHealth] | None = None
+    engine: EngineInfo | None = Field(
+        None, description="Which engine and runtime serve, and the limits they cannot enforce."
+    )
 
     def public(self) -> dict[str, object]:
-        return self.model_dump(exclude_unset=True)
+        shown = self.model_dump(exclude_unset=True)
+        if self.engine is not None:  # whole: a default (no unenforced limit, not rootless) is news
+            shown["engine"] = self.engine.model_dump()
+        return shown
 
 
 RecycleReason = Literal["job_limit", "unclean", "lost", "dead", "cancelled"]

@@ -137,6 +137,7 @@ class LanguageSandboxes:
             queued=sum(h.queued for h in pools.values()),
             last_error=next((h.last_error for h in pools.values() if h.last_error), None),
             languages=languages,
+            engine=one.engine if one else None,
         )
 
     async def aclose(self) -> None:

@@ -48,6 +48,8 @@ def pool_config(
         pids_per_container=pids + 32,
         exec_tmp=family != "python",  # compiled programs run from /tmp
         pool_id=pool_id or secrets.token_hex(6),
+        engine_url=settings.sandbox_engine_url,
+        runtime=settings.sandbox_runtime,
     )
 
 

@@ -10,7 +10,7 @@ import sys
 
 # PID 1 imports only what program processes need: the less it holds, the cheaper each fork
 from sandbox_runner import zygote
-from sandbox_runner.confine import CHILD_ENV
+from sandbox_runner.confine import CHILD_ENV, shed_environment
 
 
 def log(message: str) -> None:
@@ -50,8 +50,8 @@ def main() -> int:
     if uid <= 0 or judge_uid <= 0 or judge_uid == uid:
         log("the sandbox uids must not be root and must differ")
         return 2
+    shed_environment()
     # every child inherits this: nothing of the image's environment reaches a program
-    os.environ.clear()
     os.environ.update(CHILD_ENV)
     from sandbox_runner import program  # imported once, here, for every fork
 

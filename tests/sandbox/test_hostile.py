@@ -178,6 +178,20 @@ HOSTILE: dict[str, dict[str, Any]] = {
         ),
         "tests": [{"stdin": "", "stdout": CANARY}],
     },
+    # Linux refuses another uid's /proc/<pid>/environ; Debian's gVisor does not, so PID 1 keeps
+    # an empty one (confine.shed_environment)
+    "reading PID 1's environment": {
+        "completion": fenced(
+            """
+            try:
+                found = open('/proc/1/environ', 'rb').read()
+            except OSError:
+                found = b''
+            print('leaked' if found else 'nothing')
+            """
+        ),
+        "tests": [{"stdin": "", "stdout": "leaked"}],
+    },
     "reading the expected output from the harness's frames": {
         "completion": fenced(
             """

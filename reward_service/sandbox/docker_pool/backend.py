@@ -4,8 +4,12 @@ What Docker adds to the generic pool: connecting to the engine and finding the i
 removing the containers earlier pools left behind (found by label), and sweeping this pool's own
 containers by label at close (busy ones belong to cancelled requests).
 
+The engine is Docker or Podman (rootless or not) through the same Docker API, at
+`DockerPoolConfig.engine_url`; `engine.py` finds out which and what it cannot enforce, and the
+containers' spec adapts (uids inside a rootless user's subordinate range, the OCI runtime).
+
 Deliberately left out: scheduling across several Docker hosts (replicas of the service do that,
-each with its own pool), and gVisor (a runtime option for the future; see the notes).
+each with its own pool).
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ import os
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import docker
 
-from reward_service.sandbox.base import SandboxHealth, SandboxObserver
+from reward_service.sandbox.base import EngineInfo, SandboxHealth, SandboxObserver
 from reward_service.sandbox.docker_pool.container import (
     LABEL,
     POOL_LABEL,
@@ -28,6 +32,7 @@ from reward_service.sandbox.docker_pool.container import (
     SandboxContainer,
 )
 from reward_service.sandbox.docker_pool.docker_errors import already_gone, docker_errors
+from reward_service.sandbox.docker_pool.engine import connect, engine_url, probe
 from reward_service.sandbox.errors import SandboxError
 from reward_service.sandbox.pool.warm_pool import WarmPool
 
@@ -49,6 +54,8 @@ class DockerPoolConfig:
     retries: int = 1
     exec_tmp: bool = False  # compiled languages: programs run from /tmp
     pool_id: str = ""  # the containers' pool label; empty: a new random one
+    engine_url: str | None = None  # None: DOCKER_HOST, else the default Docker socket
+    runtime: str | None = None  # an OCI runtime registered with the engine (`runsc`: gVisor)
 
     @property
     def size(self) -> int:
@@ -72,8 +79,11 @@ class DockerSandbox(WarmPool):
             observer=observer,
         )
         self.config = config
-        self._client_factory = client_factory or docker.from_env
+        url = engine_url(config.engine_url)
+        self._url = url
+        self._client_factory = client_factory or (lambda: connect(url))
         self._client: docker.DockerClient | None = None
+        self.engine: EngineInfo | None = None
         self._toolchain: dict[str, str] = {}  # as the image's runner reports it
         self.spec = ContainerSpec(
             image=config.image,
@@ -83,6 +93,7 @@ class DockerSandbox(WarmPool):
             pids_limit=config.pids_per_container,
             pool_id=config.pool_id or secrets.token_hex(6),
             exec_tmp=config.exec_tmp,
+            runtime=config.runtime,
         )
 
     async def start(self) -> None:
@@ -94,12 +105,29 @@ class DockerSandbox(WarmPool):
         except BaseException:
             await self.aclose()
             raise
+        engine = self.engine
+        assert engine is not None
         logger.info(
-            "sandbox pool ready: %d containers of %s (pool %s)",
+            "sandbox pool ready: %d containers of %s (pool %s) on %s %s%s, runtime %s",
             self._roster.size,
             self.config.image,
             self.spec.pool_id,
+            engine.engine,
+            engine.version,
+            " rootless" if engine.rootless else "",
+            engine.runtime,
         )
+        if engine.limits_not_enforced:
+            logger.warning(
+                "sandbox: the %s engine at %s cannot enforce the containers' %s limits "
+                "(rootless without delegated cgroup v2 controllers, or pids under gVisor); each "
+                "program still runs under the runner's rlimits (address space, processes, file "
+                "size, CPU time) and timers, but nothing caps a container as a whole "
+                "(docs/SECURITY.md)",
+                engine.engine,
+                engine.url,
+                ", ".join(engine.limits_not_enforced),
+            )
 
     async def _closing(self) -> None:
         if self._client is not None:
@@ -115,13 +143,23 @@ class DockerSandbox(WarmPool):
                 "image": self.config.image,
                 "pool_id": self.spec.pool_id,
                 "toolchain": self._toolchain,
+                "engine": self.engine,
             }
         )
 
     def _connect(self) -> docker.DockerClient:
-        with docker_errors("connect to Docker"):
+        with docker_errors("connect to the container engine"):
             client = self._client_factory()
             client.ping()
+        self.engine = engine = probe(client, self._url, self.config.runtime)
+        self.spec = replace(
+            self.spec,
+            runtime=engine.runtime,  # Podman's: its own, whatever a container asks for
+            tmpfs_inodes=not engine.podman,
+            uid_first=engine.uid_first,
+            uid_count=engine.uid_count,
+        )
+        with docker_errors("find the sandbox image"):
             client.images.get(self.config.image)
         return client
 

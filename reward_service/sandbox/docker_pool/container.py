@@ -24,6 +24,7 @@ import docker
 
 from reward_service.sandbox.base import Job
 from reward_service.sandbox.docker_pool.docker_errors import already_gone, docker_errors
+from reward_service.sandbox.docker_pool.engine import ROOT_UIDS, UIDS_PER_CONTAINER
 from reward_service.sandbox.errors import ContainerLost
 from reward_service.sandbox.wire import RunnerReply, job_frame
 
@@ -60,6 +61,12 @@ class ContainerSpec:
     pool_id: str = field(default_factory=lambda: secrets.token_hex(4))
     # compiled languages run what they build in /tmp; elsewhere Docker's tmpfs default, noexec
     exec_tmp: bool = False
+    runtime: str | None = None  # the engine's OCI runtime; `runsc` is gVisor
+    # Podman (4.3) refuses nr_inodes among tmpfs options; there the memory limit alone bounds
+    # the inodes' kernel memory (where it is enforced: engine.EngineInfo.limits_not_enforced)
+    tmpfs_inodes: bool = True
+    uid_first: int = ROOT_UIDS[0]  # the runner's uids: see random_uid
+    uid_count: int = ROOT_UIDS[1]
 
     def create(self, api: docker.APIClient, uid: int) -> str:
         """Creates (does not start) one container; returns its id."""
@@ -71,19 +78,23 @@ class ContainerSpec:
             # but each inode is kernel memory charged to the container, and without a cap a
             # program could fill it until the OOM killer took the runner (an infra_error).
             tmpfs={
-                path: f"size={self.tmpfs_mb}m,nr_inodes={TMPFS_INODES},mode=1777,nosuid,nodev"
+                path: f"size={self.tmpfs_mb}m,mode=1777,nosuid,nodev"
+                + (f",nr_inodes={TMPFS_INODES}" if self.tmpfs_inodes else "")
                 + (",exec" if self.exec_tmp and path == "/tmp" else "")
                 for path in ("/tmp", "/dev/shm")
             },
             mem_limit=memory,
             memswap_limit=memory,  # equal: no swap
-            pids_limit=self.pids_limit,
+            # gVisor's own threads count against a pids limit (a forking runner was killed
+            # after a few programs): under runsc, RLIMIT_NPROC per job bounds processes alone
+            pids_limit=None if self.runtime == "runsc" else self.pids_limit,
             nano_cpus=int(self.cpus * 1e9),
             cap_drop=["ALL"],
             cap_add=RUNNER_CAPABILITIES,
             security_opt=["no-new-privileges"],
             sysctls=NO_SYSV_IPC,
             log_config={"type": "json-file", "config": {"max-size": "1m", "max-file": "1"}},
+            runtime=self.runtime,
         )
         created = api.create_container(
             image=self.image,
@@ -104,18 +115,19 @@ class ContainerSpec:
         return str(created["Id"])
 
 
-def random_uid() -> int:
+def random_uid(first: int = ROOT_UIDS[0], count: int = ROOT_UIDS[1]) -> int:
     """The program's uid, of this container's own (RLIMIT_NPROC counts per uid across the whole
     kernel); the judge (or a compiled language's build) runs as the next one and a warm compiler
-    as the one after, so the program can neither signal nor read them. Four uids a container."""
-    return 1_000_000 + 4 * secrets.randbelow(250_000_000)
+    as the one after, so the program can neither signal nor read them. Four uids a container,
+    drawn from `count` uids from `first` (rootless: the user's subordinate range, smaller)."""
+    return first + UIDS_PER_CONTAINER * secrets.randbelow(count // UIDS_PER_CONTAINER - 1)
 
 
 class SandboxContainer:
     """A started container with an open stream to its runner. Not thread-safe: one job at a time."""
 
     def __init__(self, client: docker.DockerClient, spec: ContainerSpec) -> None:
-        self.uid = random_uid()
+        self.uid = random_uid(spec.uid_first, spec.uid_count)
         self.jobs_done = 0
         self._client = client
         self._buffer = bytearray()

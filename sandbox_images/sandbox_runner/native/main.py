@@ -19,6 +19,7 @@ import json
 import os
 import sys
 
+from sandbox_runner.confine import shed_environment
 from sandbox_runner.native.compile_server import CompileServers
 from sandbox_runner.native.job import Uids, run_checker_job, run_program_job
 from sandbox_runner.reset import reset_container
@@ -61,7 +62,7 @@ def main() -> int:
     if min(ids) <= 0 or len(set(ids)) != len(ids):
         log("the sandbox uids must not be root and must differ")
         return 2
-    os.environ.clear()  # commands get their environment explicitly (execute.ENV)
+    shed_environment()  # commands get their environment explicitly (execute.ENV)
     servers = CompileServers(ids.server)
     hello = {"ready": True, "uid": ids.program, "toolchain": toolchain()}
     return serve(hello, lambda job: run_job(job, ids, servers))
