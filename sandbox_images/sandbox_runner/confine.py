@@ -21,11 +21,14 @@ OPEN_FILES = 256
 
 
 def shed_environment() -> None:
-    """PID 1 starts itself again with an empty environment. Clearing `os.environ` does not
-    clear what `/proc/1/environ` shows (the block laid out at exec, which every fork keeps);
-    Linux hides it from other uids, Debian's gVisor (20221219) does not."""
-    if os.environ:
-        os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], {})
+    """PID 1 starts itself again with an empty environment, then clears `os.environ`. Clearing
+    `os.environ` alone leaves the block `/proc/1/environ` shows (laid out at exec, kept by every
+    fork); Linux hides it from other uids, Debian's gVisor (20221219) does not. The block, not
+    `os.environ`, says whether to start again: Python itself adds LC_CTYPE (PEP 538)."""
+    with open("/proc/self/environ", "rb") as block:
+        if block.read(1):
+            os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], {})
+    os.environ.clear()
 
 
 def close_all_but(keep: tuple[int, ...] | list[int]) -> None:
