@@ -133,7 +133,7 @@ pick_base() {  # $1: the family's preferred base image
   if [[ "$offline" != yes ]]; then
     if have_image "$1"; then echo "$1"; return; fi
     log "pulling $1"
-    if timeout 120 engine pull -q "$1" >/dev/null 2>&1; then echo "$1"; return; fi
+    if timeout 120 "$CONTAINER_ENGINE" pull -q "$1" >/dev/null 2>&1; then echo "$1"; return; fi
     if [[ "$offline" == no ]]; then log "cannot pull $1"; exit 1; fi
     log "cannot pull $1; falling back to the offline Debian base"
   fi
@@ -186,6 +186,9 @@ build_family() {
   local family="$1" image hash current base started
   image="$(image_of "$family")"
   hash="$(sources_hash "$family")"
+  # even for an image that is up to date: `docker compose up --build` builds from the same
+  # context and needs them there (a pinned file already fetched is not fetched again)
+  fetch_vendored "$family"
   if [[ "$force" == 0 ]] && have_image "$image"; then
     current="$(engine image inspect -f '{{ index .Config.Labels "reward-sandbox.sources" }}' "$image")"
     if [[ "$current" == "$hash" ]]; then
@@ -193,7 +196,6 @@ build_family() {
       return
     fi
   fi
-  fetch_vendored "$family"
   base="$(pick_base "$SANDBOX_BASE_IMAGE")"
   log "building $image on $base"
   started=$SECONDS
