@@ -16,6 +16,7 @@ import secrets
 import select
 import socket
 import struct
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,7 +66,7 @@ class ContainerSpec:
     # Podman (4.3) refuses nr_inodes among tmpfs options; there the memory limit alone bounds
     # the inodes' kernel memory (where it is enforced: engine.EngineInfo.limits_not_enforced)
     tmpfs_inodes: bool = True
-    uid_first: int = ROOT_UIDS[0]  # the runner's uids: see random_uid
+    uid_first: int = ROOT_UIDS[0]  # the runner's uids: see UidSlots
     uid_count: int = ROOT_UIDS[1]
 
     def create(self, api: docker.APIClient, uid: int) -> str:
@@ -115,24 +116,51 @@ class ContainerSpec:
         return str(created["Id"])
 
 
-def random_uid(first: int = ROOT_UIDS[0], count: int = ROOT_UIDS[1]) -> int:
-    """The program's uid, of this container's own (RLIMIT_NPROC counts per uid across the whole
-    kernel); the judge (or a compiled language's build) runs as the next one and a warm compiler
-    as the one after, so the program can neither signal nor read them. Four uids a container,
-    drawn from `count` uids from `first` (rootless: the user's subordinate range, smaller)."""
-    return first + UIDS_PER_CONTAINER * secrets.randbelow(count // UIDS_PER_CONTAINER - 1)
+class UidSlots:
+    """The runner's uids, four a container (RLIMIT_NPROC counts per uid across the whole
+    kernel): the program's, then the judge's (or a compiled language's build), then a warm
+    compiler's, so the program can neither signal nor read them. Drawn at random from `count`
+    uids from `first`, and never one a live container of this process holds: in a rootless
+    engine's subordinate range (about 16,000 slots) a pool of 64 would otherwise share a
+    program uid, and so one program's process limit, about one time in eight. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._taken: set[int] = set()
+        self._lock = threading.Lock()
+
+    def take(self, first: int = ROOT_UIDS[0], count: int = ROOT_UIDS[1]) -> int:
+        slots = count // UIDS_PER_CONTAINER
+        with self._lock:
+            if sum(first <= uid < first + count for uid in self._taken) >= slots:
+                raise ContainerLost(f"every one of the {slots} uid slots is in use")
+            while True:
+                uid = first + UIDS_PER_CONTAINER * secrets.randbelow(slots)
+                if uid not in self._taken:
+                    self._taken.add(uid)
+                    return uid
+
+    def release(self, uid: int) -> None:
+        with self._lock:
+            self._taken.discard(uid)
+
+
+UID_SLOTS = UidSlots()
 
 
 class SandboxContainer:
     """A started container with an open stream to its runner. Not thread-safe: one job at a time."""
 
     def __init__(self, client: docker.DockerClient, spec: ContainerSpec) -> None:
-        self.uid = random_uid(spec.uid_first, spec.uid_count)
+        self.uid = UID_SLOTS.take(spec.uid_first, spec.uid_count)
         self.jobs_done = 0
         self._client = client
         self._buffer = bytearray()
-        with docker_errors("create sandbox container"):
-            self.id = spec.create(client.api, self.uid)
+        try:
+            with docker_errors("create sandbox container"):
+                self.id = spec.create(client.api, self.uid)
+        except BaseException:
+            UID_SLOTS.release(self.uid)
+            raise
         self.short_id = self.id[:12]
         try:
             with docker_errors("attach to sandbox container"):
@@ -181,6 +209,7 @@ class SandboxContainer:
 
     def remove(self) -> None:
         """Kills and deletes the container; best effort (it may already be gone)."""
+        UID_SLOTS.release(self.uid)
         with contextlib.suppress(AttributeError, OSError):
             self._sock.close()
         try:

@@ -23,7 +23,7 @@ from reward_service.sandbox.errors import SandboxUnavailable
 
 # the cgroup controllers behind each container limit we set (ContainerSpec.create)
 LIMIT_CONTROLLERS = {"memory": "memory", "pids": "pids", "cpus": "cpu"}
-# the runner's uids under a root engine: far above any host account (container.random_uid)
+# the runner's uids under a root engine: far above any host account (container.UidSlots)
 ROOT_UIDS = (1_000_000, 1_000_000_000)  # first, count; EngineInfo's defaults
 # below this, a rootless container's uids may be the image's own accounts
 ROOTLESS_FIRST_UID = 1000
