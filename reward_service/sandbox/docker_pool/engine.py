@@ -47,7 +47,9 @@ def connect(url: str | None) -> docker.DockerClient:
             "REWARD_SANDBOX_ENGINE_URL (or DOCKER_HOST) at a running engine"
         )
     with docker_errors(f"connect to the container engine at {url or 'the default socket'}"):
-        client = docker.DockerClient(base_url=url) if url else docker.from_env()
+        # DOCKER_HOST's engine through from_env, which also reads DOCKER_TLS_VERIFY/CERT_PATH
+        explicit = url is not None and url != os.environ.get("DOCKER_HOST")
+        client = docker.DockerClient(base_url=url) if explicit else docker.from_env()
         client.ping()
     return client
 
