@@ -94,7 +94,9 @@ def _podman_info(
     with docker_errors("ask Podman for its host details"):
         response = client.api.get(client.api.base_url + "/v4.0.0/libpod/info", timeout=30)
         response.raise_for_status()
-        host = response.json()["host"]
+        host = response.json().get("host")
+    if not isinstance(host, dict):
+        raise SandboxUnavailable("Podman's /libpod/info has no host section: is this Podman 4+?")
     # Podman's Docker-compatible API ignores a container's HostConfig.Runtime (4.3: measured):
     # every container gets the engine's own runtime, so that one must be the one asked for.
     serving = str((host.get("ociRuntime") or {}).get("name") or "runc")
