@@ -168,7 +168,7 @@ def main() -> None:
 
     problems = list(read_problems().values())
     if args.engine:
-        engines.compare(args.engine, code_items(problems), args.rounds)
+        engines.compare(args.engine, code_items(problems), args.rounds, timed_batch)
         return
     n = len(problems)
     print(f"HumanEval: {n} canonical solutions, HumanEval form (program + test + check)")

@@ -14,7 +14,7 @@ stdin/stdout forms; the ratio to the first engine named.
 from __future__ import annotations
 
 import contextlib
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,19 +49,14 @@ def parse(spec: str) -> Engine:
     return Engine(kind, env)
 
 
-def timed(client: httpx.Client, items: list[dict[str, Any]]) -> float:
-    """Seconds for one batch; every item must score 1.0 (a wrong engine is no benchmark)."""
-    start = time.perf_counter()
-    response = client.post("/code", json={"items": items, "limits": {"timeout_s": 10}})
-    elapsed = time.perf_counter() - start
-    response.raise_for_status()
-    wrong = [r for r in response.json()["results"] if r["reward"] != 1.0]
-    assert not wrong, f"an honest program did not score 1.0: {wrong[:1]}"
-    return elapsed
-
-
-def compare(specs: list[str], humaneval: list[dict[str, Any]], rounds: int) -> None:
-    """Prints the side-by-side table; `humaneval` are /code items (bench_code.code_items)."""
+def compare(
+    specs: list[str],
+    humaneval: list[dict[str, Any]],
+    rounds: int,
+    timed: Callable[[httpx.Client, list[dict[str, Any]]], float],
+) -> None:
+    """Prints the side-by-side table; `humaneval` are /code items (bench_code.code_items),
+    `timed` bench_code's timing of one batch (every item must score 1.0)."""
     engines = [parse(spec) for spec in specs]
     batches = {
         "HumanEval 164": humaneval,
