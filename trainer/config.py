@@ -169,6 +169,13 @@ class TrainScriptArguments(RewardDataArguments):
         default_factory=lambda: ["math", "format"],
         metadata=_help(f"Reward functions, in `reward_weights` order: {', '.join(REWARD_NAMES)}."),
     )
+    random_reward: bool = field(
+        default=False,
+        metadata=_help(
+            "Control run: every reward is a fair coin (0 or 1) drawn from the seed; the service "
+            "is still asked, so its status fractions log what the policy really got right."
+        ),
+    )
     wait_for_service_s: float = field(
         default=30.0,
         metadata=_help("How long to wait for the service's /healthz before giving up."),
@@ -202,8 +209,15 @@ class EvalArguments(RewardDataArguments):
     """`grpo-eval`: base model against trained model, greedy, graded by the service."""
 
     model_name_or_path: str = field(default="tiny", metadata=_help("Base model (or `tiny`)."))
-    adapter: str | None = field(
-        default=None, metadata=_help("Trained LoRA adapter or full model dir (default output_dir).")
+    adapter: list[str] | None = field(
+        default=None,
+        metadata=_help(
+            "Trained LoRA adapter(s) or full model dir(s), e.g. one per seed (default output_dir)."
+        ),
+    )
+    control: str | None = field(
+        default=None,
+        metadata=_help("A control run's model dir (e.g. trained with --random_reward true)."),
     )
     output_dir: str | None = field(
         default=None, metadata=_help("A recipe's output_dir: the default --adapter.")
@@ -213,7 +227,7 @@ class EvalArguments(RewardDataArguments):
     max_completion_length: int = field(default=512, metadata=_help("New tokens per answer."))
     batch_size: int = field(default=16, metadata=_help("Prompts generated at once."))
     report: str | None = field(
-        default=None, metadata=_help("JSON report path (default <adapter>/eval.json).")
+        default=None, metadata=_help("JSON report path (default <first adapter>/eval.json).")
     )
     chart: str | None = field(
         default=None, metadata=_help("PNG chart path (default next to the report).")

@@ -1,4 +1,5 @@
-"""Datasets for GRPO: GSM8K, HumanEval, MBPP-style jsonl, and a toy task for CPU runs.
+"""Datasets for GRPO: GSM8K, HumanEval, MBPP-style jsonl, template word problems written like
+GSM8K rows (trainer.word_problems), and a toy task for CPU runs.
 
 Every builder returns a `datasets.Dataset` with a `prompt` column (a list of chat messages, or
 plain text when `conversational=False`) plus the columns the reward functions read: `answer`
@@ -20,19 +21,38 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from trainer.word_problems import Level, generate
+
 MATH_SYSTEM_PROMPT = (
     "Think step by step inside <think> </think>, then give the final answer as a number "
     "after ####, e.g. <think>...</think> #### 42"
+)
+# Small models need the answer format shown, not only named.
+WORD_PROBLEM_SYSTEM_PROMPT = (
+    "Solve the math word problem. Show the calculation, then give the final answer as a number "
+    "after ####.\nExample: Mia has 3 pens and buys 4 more. How many pens does Mia have?\n"
+    "Mia has 3 + 4 = 7 pens.\n#### 7"
 )
 CODE_SYSTEM_PROMPT = (
     "Write a Python solution. Reason inside <think> </think>, then give the complete code in a "
     "single ```python code block."
 )
 TOY_DATASET = "toy-plus-zero"
+WORD_PROBLEM_DATASETS: dict[str, Level] = {
+    "word-problems": "one-step",
+    "word-problems-two-step": "two-step",
+}
+WORD_PROBLEM_ROWS = {"train": 4000, "test": 500}  # when no dataset_limit / eval_limit is given
 GSM8K_NAMES = ("gsm8k", "openai/gsm8k")
 HUMANEVAL_NAMES = ("humaneval", "openai_humaneval", "openai/openai_humaneval")
 MBPP_NAMES = ("mbpp", "mbpp-jsonl")
-DATASET_NAMES = (*GSM8K_NAMES, *HUMANEVAL_NAMES, *MBPP_NAMES, TOY_DATASET)
+DATASET_NAMES = (
+    *GSM8K_NAMES,
+    *HUMANEVAL_NAMES,
+    *MBPP_NAMES,
+    *WORD_PROBLEM_DATASETS,
+    TOY_DATASET,
+)
 
 
 def is_code_dataset(name: str) -> bool:
@@ -200,6 +220,28 @@ def toy_plus_zero(n: int = 1000, seed: int = 0) -> Any:
     return _to_dataset({"prompt": f"{d}+0=", "answer": str(d)} for d in digits)
 
 
+def load_word_problems(
+    split: str = "train",
+    *,
+    level: Level = "one-step",
+    seed: int = 0,
+    tokenizer: Any = None,
+    max_prompt_tokens: int | None = None,
+    conversational: bool = True,
+    system_prompt: str = WORD_PROBLEM_SYSTEM_PROMPT,
+    limit: int | None = None,
+) -> Any:
+    """Template word problems (trainer.word_problems) as GSM8K rows: `prompt`, `answer`,
+    `question`; the `test` split is the same whatever the seed."""
+    n = limit or WORD_PROBLEM_ROWS.get(split, WORD_PROBLEM_ROWS["test"])
+    raw = generate("test" if split == "test" else "train", n, level=level, seed=seed)
+    prompt = _prompt_maker(system_prompt, tokenizer, max_prompt_tokens, conversational)
+    return _to_dataset(
+        {"prompt": prompt(r["question"]), "answer": r["answer"], "question": r["question"]}
+        for r in raw
+    )
+
+
 def load_named(
     name: str,
     split: str = "train",
@@ -212,7 +254,7 @@ def load_named(
     seed: int = 0,
 ) -> Any:
     """Dispatch on a recipe's `dataset_name`: `openai/gsm8k`/`gsm8k`, `humaneval`, `mbpp`
-    (needs `path`), or `toy-plus-zero`."""
+    (needs `path`), `word-problems`/`word-problems-two-step`, or `toy-plus-zero`."""
     common: dict[str, Any] = {
         "tokenizer": tokenizer,
         "max_prompt_tokens": max_prompt_tokens,
@@ -228,6 +270,8 @@ def load_named(
         if path is None:
             raise ValueError("dataset_name mbpp needs dataset_path (a jsonl with text, test_list)")
         return load_mbpp_jsonl(path, **common)
+    if key in WORD_PROBLEM_DATASETS:
+        return load_word_problems(split, level=WORD_PROBLEM_DATASETS[key], seed=seed, **common)
     if key == TOY_DATASET:
         return toy_plus_zero(limit or 1000, seed=seed + (0 if split == "train" else 1))
     raise ValueError(f"unknown dataset_name {name!r}: use one of {', '.join(DATASET_NAMES)}")

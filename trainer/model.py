@@ -149,7 +149,8 @@ def load_policy(
     dtype: str | None = None,
     seed: int = 0,
 ) -> tuple[Any, Any, Any]:
-    """`(model, tokenizer, peft_config_or_None)` for `name` (a Hub id, a local path, or `tiny`).
+    """`(model, tokenizer, peft_config_or_None)` for `name` (a Hub id, a local path, a GGUF file
+    or a folder holding one, or `tiny`).
 
     `peft_config` and `quantization_config` come from the recipe's `ModelConfig` through
     `peft_config_from` / `quantization_from`; unsloth reads its LoRA settings from `peft_config`."""
@@ -162,6 +163,9 @@ def load_policy(
         return _load_unsloth(name, peft_config, load_in_4bit, max_seq_length, seed)
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from trainer.gguf import resolve_model_path
+
+    name = resolve_model_path(name)  # a GGUF file: its converted, cached folder
     tokenizer = AutoTokenizer.from_pretrained(name)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token

@@ -301,3 +301,35 @@ def remote_score_reward(
     columns = Columns(answer_column, tests_column, test_column, entry_point_column)
     spec = score_spec(components, options=options, columns=columns, name=name)
     return reward_function(spec, client, mode)
+
+
+def random_reward(func: RewardFunc, seed: int = 0) -> RewardFunc:
+    """The control run's reward: `func` still asks the service (so its status fractions, e.g.
+    `math_reward/frac_correct`, log how right the policy really is), but the reward TRL gets is
+    a fair coin, 0.0 or 1.0, drawn from `seed`. Same name, same calls, no signal: what a run
+    learns beyond this control is what the verifiable reward taught it."""
+    import inspect
+    import random
+
+    rng = random.Random(f"random-reward:{func.__name__}:{seed}")
+
+    def coins(rewards: Sequence[float | None]) -> list[float | None]:
+        return [None if r is None else float(rng.random() < 0.5) for r in rewards]
+
+    if inspect.iscoroutinefunction(func):
+        real_async = func
+
+        async def control_async(*args: Any, **kwargs: Any) -> list[float | None]:
+            return coins(await real_async(*args, **kwargs))
+
+        control: RewardFunc = control_async
+    else:
+        real_sync: Callable[..., list[float | None]] = func  # type: ignore[assignment]
+
+        def control_sync(*args: Any, **kwargs: Any) -> list[float | None]:
+            return coins(real_sync(*args, **kwargs))
+
+        control = control_sync
+    control.__name__ = control.__qualname__ = func.__name__
+    control.__doc__ = f"A fair-coin reward (control run) in place of {func.__name__}."
+    return control

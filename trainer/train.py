@@ -29,13 +29,19 @@ from typing import Any
 from trainer.client import RewardClient
 from trainer.config import TrainScriptArguments
 from trainer.model import import_unsloth_if_wanted
-from trainer.rewards import RewardFunc, reward_function
+from trainer.rewards import RewardFunc, random_reward, reward_function
 
 logger = logging.getLogger("trainer")
 
 
-def build_reward_funcs(args: TrainScriptArguments, client: RewardClient) -> list[RewardFunc]:
-    return [reward_function(args.reward_spec(name), client) for name in args.rewards]
+def build_reward_funcs(
+    args: TrainScriptArguments, client: RewardClient, seed: int = 0
+) -> list[RewardFunc]:
+    funcs = [reward_function(args.reward_spec(name), client) for name in args.rewards]
+    if args.random_reward:
+        logger.warning("random_reward: a control run; every reward is a fair coin")
+        funcs = [random_reward(func, seed) for func in funcs]
+    return funcs
 
 
 def wait_for_service(client: RewardClient, budget_s: float) -> None:
@@ -108,7 +114,7 @@ def train_main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     trainer = trl.GRPOTrainer(
         model=model,
-        reward_funcs=build_reward_funcs(script, client),
+        reward_funcs=build_reward_funcs(script, client, config.seed),
         args=config,
         train_dataset=dataset,
         processing_class=tokenizer,
