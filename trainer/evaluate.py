@@ -152,8 +152,9 @@ def training_curve(run_dir: str) -> list[tuple[int, float]]:
     if not state.exists():
         return []
     history = json.loads(state.read_text()).get("log_history", [])
-    key = "math_reward/frac_correct"
-    return [(int(e["step"]), float(e[key])) for e in history if key in e and "step" in e]
+    # Only the statuses a batch had are logged; frac_unscored always is, so its step counts.
+    logged = [e for e in history if "math_reward/frac_unscored" in e and "step" in e]
+    return [(int(e["step"]), float(e.get("math_reward/frac_correct", 0.0))) for e in logged]
 
 
 def load_trained(adapter: str, base: Any, base_tokenizer: Any) -> tuple[Any, Any]:
@@ -282,7 +283,11 @@ def evaluate(args: EvalArguments) -> dict[str, Any]:
     if len(adapters) == 1:
         named.append(("trained", adapters[0]))
     else:
-        named += [(f"trained:{Path(a).name}", a) for a in adapters]
+        names = [f"trained:{Path(a).name}" for a in adapters]
+        named += [
+            (name if names.count(name) == 1 else f"{name}#{i + 1}", path)
+            for i, (name, path) in enumerate(zip(names, adapters, strict=True))
+        ]
     for name, path in named:
         model, tokenizer = load_trained(path, base_model, base_tokenizer)
         run(name, model, tokenizer)

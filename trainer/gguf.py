@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +72,16 @@ def resolve_model_path(name: str) -> str:
     if record.exists() and json.loads(record.read_text()).get("sha256") == sha:
         return str(target)
     logger.info("converting %s to a transformers model in %s (once)", gguf, target)
-    convert(gguf, target)
-    record.write_text(json.dumps({"gguf": str(gguf.resolve()), "sha256": sha}, indent=2) + "\n")
+    # Built beside the target and renamed into place, so a crash or a second process converting
+    # at the same time never leaves a half-written folder that looks finished.
+    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
+    convert(gguf, partial)
+    (partial / SOURCE_RECORD).write_text(
+        json.dumps({"gguf": str(gguf.resolve()), "sha256": sha}, indent=2) + "\n"
+    )
+    if target.exists():
+        shutil.rmtree(target)
+    partial.rename(target)
     return str(target)
 
 
@@ -93,11 +102,5 @@ def convert(gguf: Path, target: Path) -> None:
     plain = auto.from_config(config)
     plain.load_state_dict(loaded.state_dict())
     plain.generation_config = loaded.generation_config
-    partial = target.with_name(target.name + ".partial")
-    plain.save_pretrained(partial)
-    tokenizer.save_pretrained(partial)
-    if target.exists():
-        import shutil
-
-        shutil.rmtree(target)
-    partial.rename(target)
+    plain.save_pretrained(target)
+    tokenizer.save_pretrained(target)

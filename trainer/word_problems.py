@@ -28,6 +28,7 @@ Level = Literal["one-step", "two-step"]
 LEVELS: tuple[Level, ...] = ("one-step", "two-step")
 TEST_SHARE = 5  # one question in five (by hash) belongs to the test split
 TEST_SEED = "held-out"
+MAX_ROWS = 50_000  # per split and level: far fewer than there are distinct questions
 
 NAMES = (
     "Ava",
@@ -163,11 +164,13 @@ def generate(
     """`n` distinct GSM8K-shaped rows of `level` for `split` (`test` ignores `seed`)."""
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
+    if not 0 < n <= MAX_ROWS:
+        raise ValueError(f"{n} {level} {split} problems asked for: ask for 1 to {MAX_ROWS}")
     test = split == "test"
     rng = random.Random(f"{level}:{TEST_SEED if test else seed}")
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for _ in range(200 * n + 1000):
+    for _ in range(50 * n + 1000):  # one draw in five lands in a split, few repeat
         if len(rows) == n:
             break
         question, steps, answer = rng.choice(TEMPLATES[level])(rng)
@@ -176,5 +179,5 @@ def generate(
         seen.add(question)
         rows.append({"question": question, "answer": f"{steps}\n#### {answer}", "level": level})
     if len(rows) < n:
-        raise ValueError(f"only {len(rows)} distinct {level} {split} problems; ask for fewer")
+        raise ValueError(f"only {len(rows)} distinct {level} {split} problems found")
     return rows

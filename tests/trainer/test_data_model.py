@@ -98,7 +98,7 @@ def test_recipes_parse_with_trl() -> None:
     trl = pytest.importorskip("trl")
     from trainer.config import TrainScriptArguments
 
-    for name in ("smoke-cpu", "learn-cpu", "gsm8k-qwen2.5-7b-unsloth"):
+    for name in ("smoke-cpu", "learn-cpu", "word-problems-smollm2-cpu", "gsm8k-qwen2.5-7b-unsloth"):
         recipe = str(REPO / "recipes" / f"{name}.yaml")
         parser = trl.TrlParser((TrainScriptArguments, trl.GRPOConfig, trl.ModelConfig))
         # --bf16 false: the GPU recipe's bf16 is refused on a CPU-only machine at parse time.

@@ -107,6 +107,55 @@ def test_grpo_eval_reports_base_vs_trained(
     assert Path(report["chart_path"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_random_reward_control_gets_coin_flips_while_the_service_logs_the_truth(
+    service_url: str, tmp_path: Path
+) -> None:
+    from trainer.train import train_main
+
+    out = tmp_path / "control"
+    before = items_seen(service_url, "math")
+    summary = train_main(
+        [
+            *("--config", str(REPO / "recipes/learn-cpu.yaml"), "--output_dir", str(out)),
+            *("--reward_url", service_url, "--max_steps", "30", "--random_reward", "true"),
+        ]
+    )
+    assert items_seen(service_url, "math") - before == 30 * 64  # the service still grades all
+    logged = [e for e in log_history(out) if "reward" in e]
+    rewards = [e["reward"] for e in logged]
+    assert all(0.25 <= r <= 0.75 for r in rewards), rewards  # means of 64 fair coins
+    assert len(set(rewards)) > 1  # drawn, not a constant
+    if LOGS_METRICS:  # what the policy really got right: nowhere near the coins' 50%
+        assert max(e["math_reward/frac_correct"] for e in logged) < 0.4
+    assert summary["steps"] == 30
+
+
+def test_grpo_eval_reads_several_seeds_and_a_control(
+    learned_run: tuple[Path, dict],  # type: ignore[type-arg]
+    service_url: str,
+    tmp_path: Path,
+) -> None:
+    from trainer.evaluate import main
+
+    out, _ = learned_run
+    report_path = tmp_path / "eval.json"
+    main(
+        [
+            *("--config", str(REPO / "recipes/learn-cpu.yaml"), "--reward_url", service_url),
+            *("--adapter", str(out), str(out), "--control", str(out), "--eval_limit", "40"),
+            *("--report", str(report_path)),
+        ]
+    )
+    saved = json.loads(report_path.read_text())
+    names = {"base", "control", f"trained:{out.name}#1", f"trained:{out.name}#2"}
+    assert set(saved["models"]) == names  # a name twice is told apart, not overwritten
+    accuracy = saved["trained_summary"]["accuracy"]
+    assert accuracy["runs"] == 2 and accuracy["sd"] == 0.0  # greedy: the same model, same answers
+    assert accuracy["mean"] == saved["models"]["control"]["accuracy"] >= 0.5
+    assert "accuracy_last_number" in saved["models"]["base"]
+    assert saved["curves"]["control"] and report_path.with_suffix(".png").exists()
+
+
 def test_training_survives_an_unreachable_service(tmp_path: Path) -> None:
     from trl import GRPOConfig, GRPOTrainer
 
