@@ -134,6 +134,16 @@ def _prompt_maker(
     return maker
 
 
+def _question_rows(
+    raw: Iterable[dict[str, Any]], prompt: Callable[[str], str | list[dict[str, str]]]
+) -> Any:
+    """GSM8K-shaped rows (`question`, `answer`) as `prompt` + `answer` + `question`."""
+    return _to_dataset(
+        {"prompt": prompt(r["question"]), "answer": r["answer"], "question": r["question"]}
+        for r in raw
+    )
+
+
 def load_gsm8k(
     split: str = "train",
     *,
@@ -157,10 +167,8 @@ def load_gsm8k(
         raw = list(load_dataset("openai/gsm8k", "main", split=split))
     if limit is not None:
         raw = raw[:limit]
-    prompt = _prompt_maker(system_prompt, tokenizer, max_prompt_tokens, conversational)
-    return _to_dataset(
-        {"prompt": prompt(r["question"]), "answer": r["answer"], "question": r["question"]}
-        for r in raw
+    return _question_rows(
+        raw, _prompt_maker(system_prompt, tokenizer, max_prompt_tokens, conversational)
     )
 
 
@@ -235,10 +243,8 @@ def load_word_problems(
     `question`; the `test` split is the same whatever the seed."""
     n = limit or WORD_PROBLEM_ROWS.get(split, WORD_PROBLEM_ROWS["test"])
     raw = generate("test" if split == "test" else "train", n, level=level, seed=seed)
-    prompt = _prompt_maker(system_prompt, tokenizer, max_prompt_tokens, conversational)
-    return _to_dataset(
-        {"prompt": prompt(r["question"]), "answer": r["answer"], "question": r["question"]}
-        for r in raw
+    return _question_rows(
+        raw, _prompt_maker(system_prompt, tokenizer, max_prompt_tokens, conversational)
     )
 
 
