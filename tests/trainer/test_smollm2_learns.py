@@ -3,7 +3,8 @@
 word problems, every reward from `/math` over HTTP), then `grpo-eval` on held-out problems.
 
 The full run (16 steps, three seeds and a random-reward control, 200 held-out problems) is in
-the README; this is its short form, sized for CI: 6 steps of 2 prompts x 8 completions.
+the README; this is its first 6 steps (4 prompts x 8 completions each), sized for CI. Fewer
+prompts a step (2 x 8) were tried and are too noisy: one such run lost the answer format.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ pytest.importorskip("trl")
 
 pytestmark = [pytest.mark.train, pytest.mark.slow]
 RECIPE = str(REPO / "recipes" / "word-problems-smollm2-cpu.yaml")
-STEPS, COMPLETIONS_PER_STEP, HELD_OUT = 6, 16, 64
+STEPS, COMPLETIONS_PER_STEP, HELD_OUT = 6, 32, 64
 
 
 def test_a_few_steps_raise_format_and_reward_on_held_out_problems(
@@ -36,8 +37,7 @@ def test_a_few_steps_raise_format_and_reward_on_held_out_problems(
     summary = train_main(
         [
             *("--config", RECIPE, "--output_dir", str(out), "--reward_url", service_url),
-            *("--max_steps", str(STEPS), "--per_device_train_batch_size", "8"),
-            *("--gradient_accumulation_steps", "2"),
+            *("--max_steps", str(STEPS), "--seed", "1"),
         ]
     )
     assert summary["steps"] == STEPS
