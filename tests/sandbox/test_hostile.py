@@ -462,6 +462,11 @@ HOSTILE: dict[str, dict[str, Any]] = {
 }
 
 
+# Seen 2026-12-07 on a 6.18 kernel with Debian's runsc 20221219: the OOM killer took gVisor's
+# Sentry (the whole sandbox), not a process of the program; earlier machines' kernels did not.
+SANDBOX_KILLERS_UNDER_RUNSC = {"memory bomb in many processes"}
+
+
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
     require_docker()
@@ -503,10 +508,18 @@ def test_hack_fails_and_its_honest_neighbour_scores_right(
     name: str, hostile_batch: dict[str, tuple[dict[str, Any], dict[str, Any]]]
 ) -> None:
     hostile, neighbour = hostile_batch[name]
+    assert neighbour["reward"] == 1.0 and neighbour["status"] == "passed", neighbour
+    under_runsc = os.environ.get("REWARD_SANDBOX_RUNTIME") == "runsc"
+    # Under gVisor every process of the container is one host process (the Sentry): where the
+    # kernel's memory-cgroup OOM killer picks it, the whole sandbox dies with the bomb. Then the
+    # item is an infra_error with no reward (never a pass, never a made-up 0); docs/SECURITY.md
+    # says so. Under runc the killer takes one of the program's processes.
+    if under_runsc and name in SANDBOX_KILLERS_UNDER_RUNSC and hostile["status"] == "infra_error":
+        assert hostile["reward"] is None and "container exited" in hostile["detail"], hostile
+        return
     assert hostile["status"] in ("failed", "error"), hostile
     assert hostile["reward"] is not None and hostile["reward"] <= 0.0, hostile
     assert all(t["status"] != "passed" for t in hostile["tests"]), hostile
-    assert neighbour["reward"] == 1.0 and neighbour["status"] == "passed", neighbour
 
 
 def test_the_pool_is_whole_after_the_hostile_batch(
