@@ -32,6 +32,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import statistics
 import sys
 import time
 from collections import Counter
@@ -129,11 +130,10 @@ def spread(values: Sequence[float]) -> dict[str, float]:
     >>> spread([0.25, 0.35, 0.30])["mean"], round(spread([0.25, 0.35, 0.30])["sd"], 3)
     (0.3, 0.05)
     """
-    mean = sum(values) / len(values)
-    var = sum((v - mean) ** 2 for v in values) / (len(values) - 1) if len(values) > 1 else 0.0
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
     return {
-        "mean": mean,
-        "sd": var**0.5,
+        "mean": statistics.fmean(values),
+        "sd": sd,
         "min": min(values),
         "max": max(values),
         "runs": len(values),
@@ -229,18 +229,15 @@ def write_chart(report: dict[str, Any], path: str) -> None:
 def _chart_groups(report: dict[str, Any]) -> list[tuple[str, dict[str, dict[str, float]]]]:
     """(label, metric -> spread) for base, control and the trained runs (as one bar)."""
     models, summary = report["models"], report.get("trained_summary") or {}
-    groups = [
-        (name, {k: spread([m[k]]) for k in METRICS if k in m})
-        for name, m in models.items()
-        if name in ("base", "control")
-    ]
-    runs = len(models) - len(groups)
-    if runs == 1 or not summary:
-        groups += [(n, {k: spread([m[k]]) for k in METRICS if k in m}) for n, m in models.items()
-                   if n not in ("base", "control")]  # fmt: skip
-    else:
-        groups.append((f"trained ({runs} seeds)", summary))
-    return groups
+
+    def alone(model: dict[str, Any]) -> dict[str, dict[str, float]]:
+        return {k: spread([model[k]]) for k in METRICS if k in model}
+
+    groups = [(name, alone(models[name])) for name in ("base", "control") if name in models]
+    trained = [name for name in models if name not in ("base", "control")]
+    if len(trained) > 1 and summary:
+        return [*groups, (f"trained ({len(trained)} seeds)", summary)]
+    return [*groups, *((name, alone(models[name])) for name in trained)]
 
 
 def evaluate(args: EvalArguments) -> dict[str, Any]:
